@@ -1,0 +1,27 @@
+// Search: embeddings of snapshots and review artifacts.
+import {
+  foreignKey, integer, pgEnum, pgTable, text, uniqueIndex, uuid,
+} from 'drizzle-orm/pg-core';
+import { createdAt, orgId, vector } from './common.js';
+import { projects } from './tenancy.js';
+
+export const embeddingSubject = pgEnum('embedding_subject', ['snapshot', 'job_item']);
+
+/**
+ * `embedding` has no typmod; partial HNSW indexes per supported dimension
+ * (384, 768, 1024, 1536) live in a custom migration, keyed on `dims`.
+ */
+export const embeddings = pgTable('embeddings', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  orgId: orgId(),
+  projectId: uuid('project_id').notNull(),
+  subjectKind: embeddingSubject('subject_kind').notNull(),
+  subjectId: uuid('subject_id').notNull(),
+  model: text('model').notNull(),
+  dims: integer('dims').notNull(),
+  embedding: vector('embedding').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  foreignKey({ name: 'embeddings_project_fk', columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
+  uniqueIndex('embeddings_subject_model').on(t.subjectKind, t.subjectId, t.model),
+]);

@@ -1,0 +1,65 @@
+// The Hono app, built from explicit dependencies; it knows no host.
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps } from './platform/context.js';
+import { ApiError, onError, problem } from './platform/errors.js';
+import { createRouter } from './platform/router.js';
+import { serviceRoutes } from './platform/service-routes.js';
+import { authenticate } from './tenancy/auth/middleware.js';
+import { tenancyRoutes } from './tenancy/routes.js';
+
+export const API_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Gatehouse API',
+    version: '1.0.0',
+    description: 'The hosted review brain for markdown knowledge bases: snapshots, freshness, review jobs, the model partition registry and search, per org.',
+  },
+  security: [{ bearer: [] }],
+};
+
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 128) || crypto.randomUUID();
+    c.set('requestId', requestId);
+    c.set('deps', deps);
+    const { db, close } = deps.database.open();
+    c.set('db', db);
+    try {
+      await next();
+    } finally {
+      c.header('x-request-id', requestId);
+      let ctx: { waitUntil(p: Promise<unknown>): void } | undefined;
+      try { ctx = c.executionCtx; } catch { ctx = undefined; }
+      if (ctx) ctx.waitUntil(close());
+      else await close();
+    }
+  });
+
+  app.use('/v1/*', bodyLimit({
+    maxSize: deps.limits.maxBodyBytes,
+    onError: () => { throw new ApiError('payload_too_large', `The request body is over the limit of ${deps.limits.maxBodyBytes} bytes`, { limit_bytes: deps.limits.maxBodyBytes }); },
+  }));
+  app.use('/v1/*', authenticate);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A JWT minted by Gatehouse (or the configured OIDC issuer) with `iss`, `aud`, `exp`, `sub` and `org`.',
+  });
+
+  app.route('/', serviceRoutes);
+  app.route('/v1', tenancyRoutes);
+
+  app.doc31('/openapi.json', API_INFO);
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Gatehouse API' }));
+
+  app.notFound((c) => problem(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)));
+  app.onError(onError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

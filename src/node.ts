@@ -1,0 +1,41 @@
+// Node entry (`npm start`): the embedded default (PGlite in GATEHOUSE_DATA_DIR)
+// or PostgreSQL from DATABASE_URL; migrates, creates the `local` org on first
+// start, and serves the app.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { nodeAuthConfig, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
+import { ensureLocalOrg } from './tenancy/bootstrap.js';
+
+async function main() {
+  const config = readNodeConfig();
+  const auth = await nodeAuthConfig(config);
+  const database = await openNodeDatabase(config);
+  const created = await ensureLocalOrg(database.db, auth, new Date());
+  const tokenFile = join(config.dataDir, 'local-owner.token');
+  if (created) {
+    await writeFile(tokenFile, `${created.token}\n`, { mode: 0o600 });
+    console.log(`gatehouse: created org "local" with an owner; the owner's token is in ${tokenFile}`);
+  }
+  const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: config.limits, version: process.env.npm_package_version });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const base = `http://${config.host}:${info.port}`;
+    console.log(`gatehouse: serving on ${base} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL from DATABASE_URL'})`);
+    console.log(`gatehouse: API docs at ${base}/docs; try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/v1/org`);
+    console.log('gatehouse: mint more tokens with: npm run token -- --help');
+  });
+  const stop = () => {
+    server.close(async () => {
+      await database.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(`gatehouse: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+// Configuration shared by both hosts; each entry reads its own environment.
+export interface Limits {
+  /** Largest request body accepted, in bytes (413 beyond it). */
+  maxBodyBytes: number;
+  /** Largest page a list route returns. */
+  maxPageSize: number;
+}
+
+export const defaultLimits: Limits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxPageSize: 200,
+};
+
+export function intFromEnv(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}

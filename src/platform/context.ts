@@ -1,0 +1,31 @@
+// What every request carries, and what the app is built from.
+import type { AuthConfig } from '../tenancy/auth/tokens.js';
+import type { Principal } from '../tenancy/auth/principal.js';
+import type { Limits } from './config.js';
+import type { Database } from './db.js';
+
+/**
+ * How a host hands the app its database. Node keeps one for the process;
+ * Workers opens a Pool per request and closes it after the response.
+ */
+export interface DatabaseProvider {
+  open(): { db: Database; close: () => Promise<void> };
+}
+
+export interface AppDeps {
+  database: DatabaseProvider;
+  auth: AuthConfig;
+  clock: () => Date;
+  limits: Limits;
+  /** Shown on /healthz and the docs page. */
+  version?: string;
+}
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    db: Database;
+    deps: AppDeps;
+    principal: Principal;
+  };
+};

@@ -1,0 +1,49 @@
+// Neon's serverless driver: the Workers host, and PostgreSQL in tests through
+// a local WebSocket proxy. A WebSocket Pool (not neon-http) so interactive
+// transactions work.
+import { Pool, neonConfig } from '@neondatabase/serverless';
+import { drizzle } from 'drizzle-orm/neon-serverless';
+import type { DatabaseProvider } from '../context.js';
+import { type Database, schema } from '../db.js';
+
+export interface NeonOptions {
+  connectionString: string;
+  /** host:port/path of a WebSocket-to-TCP proxy standing in for Neon's (local runs). */
+  wsProxy?: string;
+  /** Node has no global WebSocket before 22; pass `ws` there. */
+  webSocketConstructor?: unknown;
+  max?: number;
+}
+
+export function configureNeon(options: NeonOptions): void {
+  if (options.wsProxy) {
+    const proxy = options.wsProxy;
+    neonConfig.wsProxy = () => proxy;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
+  }
+  if (options.webSocketConstructor) neonConfig.webSocketConstructor = options.webSocketConstructor as typeof WebSocket;
+}
+
+export function neonPool(options: NeonOptions): { pool: Pool; db: Database } {
+  configureNeon(options);
+  const pool = new Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+  return { pool, db: drizzle({ client: pool, schema }) as unknown as Database };
+}
+
+/** Workers: a Pool per request, ended after the response (ctx.waitUntil). */
+export function neonPerRequest(options: NeonOptions): DatabaseProvider {
+  return {
+    open() {
+      const { pool, db } = neonPool(options);
+      return { db, close: () => pool.end() };
+    },
+  };
+}
+
+/** Node: one Pool for the process. */
+export function neonShared(options: NeonOptions): DatabaseProvider & { end(): Promise<void>; db: Database } {
+  const { pool, db } = neonPool(options);
+  return { db, open: () => ({ db, close: async () => {} }), end: () => pool.end() };
+}

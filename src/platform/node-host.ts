@@ -1,0 +1,85 @@
+// Node host configuration: environment → dependencies for createApp.
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createRemoteJWKSet } from 'jose';
+import { loadSigningKey, generateSigningKeyJson } from '../tenancy/auth/keys.js';
+import type { AuthConfig } from '../tenancy/auth/tokens.js';
+import { defaultLimits, intFromEnv, type Limits } from './config.js';
+import type { DatabaseProvider } from './context.js';
+import type { Database } from './db.js';
+import { openNodePostgres } from './drivers/node-postgres.js';
+import { openPglite } from './drivers/pglite.js';
+
+export interface NodeConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  issuer: string;
+  audience: string;
+  limits: Limits;
+}
+
+export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  return {
+    port: intFromEnv(env.PORT, 8787, 'PORT'),
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.GATEHOUSE_DATA_DIR || '.gatehouse'),
+    databaseUrl: env.DATABASE_URL || null,
+    issuer: env.GATEHOUSE_ISSUER || 'gatehouse',
+    audience: env.GATEHOUSE_AUDIENCE || 'gatehouse',
+    limits: {
+      ...defaultLimits,
+      maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES'),
+    },
+  };
+}
+
+/**
+ * The signing key: GATEHOUSE_SIGNING_KEY when set, else one generated on
+ * first start and kept (mode 0600) in the data folder, so tokens survive restarts.
+ */
+export async function nodeAuthConfig(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): Promise<AuthConfig> {
+  let keyJson = env.GATEHOUSE_SIGNING_KEY;
+  if (!keyJson) {
+    const file = join(config.dataDir, 'signing-key.jwk');
+    keyJson = await readFile(file, 'utf8').catch(() => undefined);
+    if (!keyJson) {
+      await mkdir(config.dataDir, { recursive: true });
+      keyJson = await generateSigningKeyJson();
+      await writeFile(file, keyJson, { mode: 0o600 });
+      await chmod(file, 0o600);
+    }
+  }
+  const auth: AuthConfig = { issuer: config.issuer, audience: config.audience, signingKey: await loadSigningKey(keyJson) };
+  if (env.GATEHOUSE_OIDC_ISSUER) {
+    if (!env.GATEHOUSE_OIDC_JWKS_URL) throw new Error('GATEHOUSE_OIDC_JWKS_URL is required with GATEHOUSE_OIDC_ISSUER');
+    auth.external = {
+      issuer: env.GATEHOUSE_OIDC_ISSUER,
+      audience: env.GATEHOUSE_OIDC_AUDIENCE || config.audience,
+      jwks: createRemoteJWKSet(new URL(env.GATEHOUSE_OIDC_JWKS_URL)),
+      algorithms: (env.GATEHOUSE_OIDC_ALGORITHMS || 'RS256,ES256,EdDSA').split(',').map((s) => s.trim()).filter(Boolean),
+    };
+  }
+  return auth;
+}
+
+export interface NodeDatabase {
+  db: Database;
+  provider: DatabaseProvider;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** PGlite in the data folder, or PostgreSQL from DATABASE_URL; migrated before use. */
+export async function openNodeDatabase(config: NodeConfig): Promise<NodeDatabase> {
+  if (config.databaseUrl) {
+    const handle = openNodePostgres(config.databaseUrl);
+    await handle.migrate();
+    return { db: handle.db, provider: handle.provider, kind: 'postgres', close: handle.close };
+  }
+  await mkdir(config.dataDir, { recursive: true });
+  const handle = await openPglite({ dataDir: join(config.dataDir, 'pgdata') });
+  await handle.migrate();
+  return { db: handle.db, provider: handle.provider, kind: 'pglite', close: handle.close };
+}

@@ -1,0 +1,120 @@
+// Minting and verifying JWTs. Verification is strict: an allow-listed `alg`,
+// the expected `iss` and `aud`, and `exp` + `sub` present; `org` is checked
+// by the caller because one route (creating an org) accepts a token without it.
+import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ApiError } from '../../platform/errors.js';
+import type { SigningKey } from './keys.js';
+
+export interface ExternalIssuer {
+  issuer: string;
+  audience: string;
+  /** Keys of the external issuer, usually `createRemoteJWKSet(jwksUrl)`. */
+  jwks: JWTVerifyGetKey;
+  algorithms: string[];
+}
+
+export interface AuthConfig {
+  issuer: string;
+  audience: string;
+  signingKey: SigningKey;
+  external?: ExternalIssuer;
+}
+
+export interface VerifiedToken {
+  /** True when Gatehouse signed it; false for the external OIDC issuer. */
+  own: boolean;
+  issuer: string;
+  subject: string;
+  org: string | null;
+  jti: string | null;
+  role: string | null;
+  scope: string[] | null;
+  email: string | null;
+  name: string | null;
+}
+
+export const OPERATOR_ROLE = 'operator';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function unauthenticated(detail: string): ApiError {
+  return new ApiError('unauthenticated', detail, {
+    headers: { 'www-authenticate': `Bearer realm="gatehouse", error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` },
+  });
+}
+
+export async function verifyToken(auth: AuthConfig, token: string, now: Date): Promise<VerifiedToken> {
+  let unverified: JWTPayload;
+  try {
+    unverified = decodeJwt(token);
+  } catch {
+    throw unauthenticated('The bearer token is not a well-formed JWT');
+  }
+  const own = unverified.iss === auth.issuer;
+  const external = auth.external && unverified.iss === auth.external.issuer ? auth.external : undefined;
+  if (!own && !external) throw unauthenticated('The token issuer is not trusted');
+
+  let payload: JWTPayload;
+  try {
+    const options = {
+      issuer: own ? auth.issuer : external!.issuer,
+      audience: own ? auth.audience : external!.audience,
+      algorithms: own ? [auth.signingKey.alg] : external!.algorithms,
+      requiredClaims: ['exp', 'sub', 'iss', 'aud'],
+      currentDate: now,
+    };
+    payload = own
+      ? (await jwtVerify(token, auth.signingKey.publicKey, options)).payload
+      : (await jwtVerify(token, external!.jwks, options)).payload;
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired');
+    if (err instanceof joseErrors.JOSEAlgNotAllowed) throw unauthenticated('The token algorithm is not allowed');
+    if (err instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(`The token claim "${err.claim}" is invalid`);
+    throw unauthenticated('The token signature could not be verified');
+  }
+
+  const org = payload.org;
+  if (org !== undefined && (typeof org !== 'string' || !UUID.test(org))) throw unauthenticated('The token "org" claim must be an org id');
+  const jti = payload.jti ?? null;
+  if (jti !== null && !UUID.test(jti)) throw unauthenticated('The token "jti" claim is malformed');
+  const scope = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : null;
+  return {
+    own,
+    issuer: payload.iss!,
+    subject: payload.sub!,
+    org: (org as string | undefined)?.toLowerCase() ?? null,
+    jti,
+    role: typeof payload.role === 'string' ? payload.role : null,
+    scope,
+    email: typeof payload.email === 'string' ? payload.email : null,
+    name: typeof payload.name === 'string' ? payload.name : null,
+  };
+}
+
+export interface MintRequest {
+  subject: string;
+  org?: string;
+  jti?: string;
+  role?: string;
+  scope?: string[];
+  expiresAt: Date;
+  issuedAt: Date;
+}
+
+export async function mintToken(auth: AuthConfig, req: MintRequest): Promise<string> {
+  const claims: JWTPayload = {};
+  if (req.org) claims.org = req.org;
+  if (req.role) claims.role = req.role;
+  if (req.scope) claims.scope = req.scope.join(' ');
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: auth.signingKey.alg, kid: auth.signingKey.kid, typ: 'JWT' })
+    .setIssuer(auth.issuer)
+    .setAudience(auth.audience)
+    .setSubject(req.subject)
+    .setIssuedAt(Math.floor(req.issuedAt.getTime() / 1000))
+    .setExpirationTime(Math.floor(req.expiresAt.getTime() / 1000));
+  if (req.jti) jwt.setJti(req.jti);
+  return jwt.sign(auth.signingKey.privateKey);
+}
+
+export { unauthenticated };

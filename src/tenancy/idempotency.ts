@@ -1,0 +1,66 @@
+// Idempotency-Key for POSTs that create things: a retried request returns the
+// first answer instead of creating a second thing.
+import { z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import type { MiddlewareHandler } from 'hono';
+import { idempotencyKeys } from '../../drizzle/schema.js';
+import type { AppEnv } from '../platform/context.js';
+import { withTenant } from '../platform/db.js';
+import { ApiError } from '../platform/errors.js';
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional()
+    .openapi({ description: 'Makes a retried create return the first answer (kept 24 hours)' }),
+});
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * A pending row is claimed before the handler runs, so two concurrent
+ * retries cannot both create: the second sees the pending row and gets 409.
+ * A failed request releases the key; a 2xx answer is stored and replayed.
+ */
+export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = c.req.header('idempotency-key');
+  const principal = c.get('principal');
+  if (!key || principal.kind !== 'member') return next();
+  if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new ApiError('validation_failed', 'Idempotency-Key must be 1-255 printable ASCII characters', { errors: [{ path: 'header.idempotency-key', message: 'invalid' }] });
+  }
+  const scope = { orgId: principal.orgId, userId: principal.userId };
+  const db = c.get('db');
+  const path = c.req.path;
+  const requestHash = await sha256Hex(`${c.req.method} ${path}\n${await c.req.text()}`);
+  const where = and(eq(idempotencyKeys.userId, principal.userId), eq(idempotencyKeys.key, key));
+
+  const replay = await withTenant(db, scope, async (tx) => {
+    const [existing] = await tx.select().from(idempotencyKeys).where(where);
+    const stale = existing && Date.now() - new Date(existing.createdAt).getTime() > 86_400_000;
+    if (existing && !stale) {
+      if (existing.requestHash !== requestHash) throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
+      if (existing.statusCode === null) throw new ApiError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress; retry shortly');
+      return existing;
+    }
+    if (stale) await tx.delete(idempotencyKeys).where(where);
+    await tx.insert(idempotencyKeys).values({ orgId: principal.orgId, userId: principal.userId, key, method: c.req.method, path, requestHash });
+    return null;
+  });
+  if (replay) {
+    return c.json(replay.response as object, replay.statusCode as 200, { 'idempotent-replayed': 'true' });
+  }
+
+  let stored = false;
+  try {
+    await next();
+    if (c.res.status >= 200 && c.res.status < 300) {
+      const response = await c.res.clone().json();
+      await withTenant(db, scope, (tx) => tx.update(idempotencyKeys).set({ statusCode: c.res.status, response }).where(where));
+      stored = true;
+    }
+  } finally {
+    if (!stored) await withTenant(db, scope, (tx) => tx.delete(idempotencyKeys).where(where));
+  }
+};
