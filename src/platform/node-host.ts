@@ -9,6 +9,7 @@ import type { DatabaseProvider } from './context.js';
 import type { Database } from './db.js';
 import { openNodePostgres } from './drivers/node-postgres.js';
 import { openPglite } from './drivers/pglite.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface NodeConfig {
   port: number;
@@ -79,7 +80,13 @@ export async function openNodeDatabase(config: NodeConfig): Promise<NodeDatabase
     return { db: handle.db, provider: handle.provider, kind: 'postgres', close: handle.close };
   }
   await mkdir(config.dataDir, { recursive: true });
-  const handle = await openPglite({ dataDir: join(config.dataDir, 'pgdata') });
-  await handle.migrate();
-  return { db: handle.db, provider: handle.provider, kind: 'pglite', close: handle.close };
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    const handle = await openPglite({ dataDir: join(config.dataDir, 'pgdata') });
+    await handle.migrate();
+    return { db: handle.db, provider: handle.provider, kind: 'pglite', close: async () => { await handle.close(); unlock(); } };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 }

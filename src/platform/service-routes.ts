@@ -3,18 +3,20 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { ApiError } from './errors.js';
 import { createRouter } from './router.js';
-import { jsonContent, problems } from './schemas.js';
+import { jsonContent, ProblemSchema } from './schemas.js';
 
 const Health = z.object({ status: z.literal('ok'), database: z.literal('ok'), version: z.string() }).openapi('Health');
 
 const healthz = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
   tags: ['service'],
   summary: 'Liveness and database reachability',
+  security: [],
   responses: {
     200: { description: 'Healthy', content: jsonContent(Health) },
-    503: problems(503)[503] ?? { description: 'Database unavailable' },
+    503: { description: 'The database is unreachable', content: { 'application/problem+json': { schema: ProblemSchema } } },
   },
 });
 
@@ -23,8 +25,10 @@ const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).open
 const jwks = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
   tags: ['service'],
   summary: 'Public keys that verify tokens Gatehouse mints',
+  security: [],
   responses: { 200: { description: 'JSON Web Key Set', content: jsonContent(Jwks) } },
 });
 

@@ -8,26 +8,26 @@ import { IdempotencyHeaders, idempotent } from '../idempotency.js';
 import { CreateGroupBody, GroupMemberParams, GroupMembership, GroupSchema } from './schemas.js';
 
 const listRoute = createRoute({
-  method: 'get', path: '/org/groups', tags: ['org'], summary: 'Groups and their members',
+  method: 'get', path: '/org/groups', operationId: 'listGroups', tags: ['org'], summary: 'Groups and their members',
   request: { query: PageQuery },
   responses: { 200: { description: 'A page of groups', content: jsonContent(pageOf(GroupSchema)) }, ...problems() },
 });
 
 const createGroupRoute = createRoute({
-  method: 'post', path: '/org/groups', tags: ['org'], summary: 'Create a group (org:admin)',
+  method: 'post', path: '/org/groups', operationId: 'createGroup', tags: ['org'], summary: 'Create a group (org:admin)',
   middleware: [idempotent] as const,
   request: { headers: IdempotencyHeaders, ...jsonBody(CreateGroupBody) },
   responses: { 201: { description: 'Created', content: jsonContent(GroupSchema) }, ...problems(409) },
 });
 
 const putMemberRoute = createRoute({
-  method: 'put', path: '/org/groups/{group}/members/{user}', tags: ['org'], summary: 'Add a member to a group; idempotent (org:admin)',
+  method: 'put', path: '/org/groups/{group}/members/{user}', operationId: 'addGroupMember', tags: ['org'], summary: 'Add a member to a group; idempotent (org:admin)',
   request: { params: GroupMemberParams },
   responses: { 200: { description: 'The member is in the group', content: jsonContent(GroupMembership) }, ...problems(404) },
 });
 
 const deleteMemberRoute = createRoute({
-  method: 'delete', path: '/org/groups/{group}/members/{user}', tags: ['org'], summary: 'Remove a member from a group (org:admin)',
+  method: 'delete', path: '/org/groups/{group}/members/{user}', operationId: 'removeGroupMember', tags: ['org'], summary: 'Remove a member from a group (org:admin)',
   request: { params: GroupMemberParams },
   responses: { 204: { description: 'Removed' }, ...problems(404) },
 });

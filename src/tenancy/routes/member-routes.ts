@@ -9,26 +9,26 @@ import { addMember, listMembers, removeMember, updateMember } from '../members.j
 import { AddMemberBody, MemberSchema, UpdateMemberBody, UserParam } from './schemas.js';
 
 const listRoute = createRoute({
-  method: 'get', path: '/org/members', tags: ['org'], summary: 'Members of the org',
+  method: 'get', path: '/org/members', operationId: 'listMembers', tags: ['org'], summary: 'Members of the org',
   request: { query: PageQuery },
   responses: { 200: { description: 'A page of members', content: jsonContent(pageOf(MemberSchema)) }, ...problems() },
 });
 
 const addRoute = createRoute({
-  method: 'post', path: '/org/members', tags: ['org'], summary: 'Add a member by identity (org:admin)',
+  method: 'post', path: '/org/members', operationId: 'addMember', tags: ['org'], summary: 'Add a member by identity (org:admin)',
   middleware: [idempotent] as const,
   request: { headers: IdempotencyHeaders, ...jsonBody(AddMemberBody) },
   responses: { 201: { description: 'Added', content: jsonContent(MemberSchema) }, ...problems(409) },
 });
 
 const updateRoute = createRoute({
-  method: 'patch', path: '/org/members/{user}', tags: ['org'], summary: 'Change a member\'s role (org:admin)',
+  method: 'patch', path: '/org/members/{user}', operationId: 'updateMember', tags: ['org'], summary: 'Change a member\'s role (org:admin)',
   request: { params: UserParam, ...jsonBody(UpdateMemberBody) },
   responses: { 200: { description: 'Updated', content: jsonContent(MemberSchema) }, ...problems(404, 409) },
 });
 
 const removeRoute = createRoute({
-  method: 'delete', path: '/org/members/{user}', tags: ['org'], summary: 'Remove a member; their tokens stop working (org:admin)',
+  method: 'delete', path: '/org/members/{user}', operationId: 'removeMember', tags: ['org'], summary: 'Remove a member; their tokens stop working (org:admin)',
   request: { params: UserParam },
   responses: { 204: { description: 'Removed' }, ...problems(404, 409) },
 });

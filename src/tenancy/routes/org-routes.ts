@@ -10,6 +10,7 @@ import { AuditEntry, CreatedOrg, CreateOrgBody, OrgWithCaller } from './schemas.
 const createOrgRoute = createRoute({
   method: 'post',
   path: '/orgs',
+  operationId: 'createOrg',
   tags: ['org'],
   summary: 'Create an org (operator, or a signed-in identity with no org yet, who becomes its owner)',
   request: jsonBody(CreateOrgBody),
@@ -19,6 +20,7 @@ const createOrgRoute = createRoute({
 const getOrgRoute = createRoute({
   method: 'get',
   path: '/org',
+  operationId: 'getOrg',
   tags: ['org'],
   summary: 'The caller\'s org, and the caller\'s role and scopes in it',
   responses: { 200: { description: 'The org', content: jsonContent(OrgWithCaller) }, ...problems() },
@@ -32,6 +34,7 @@ const AuditQuery = PageQuery.extend({
 const auditRoute = createRoute({
   method: 'get',
   path: '/org/audit',
+  operationId: 'listAudit',
   tags: ['org'],
   summary: 'Audit log of admin and registry changes, newest first (org:admin)',
   request: { query: AuditQuery },

@@ -8,32 +8,32 @@ import { createProject, deleteProject, getProject, listProjects, updateProject }
 import { CreateProjectBody, ProjectParam, ProjectSchema, UpdateProjectBody } from './schemas.js';
 
 const listRoute = createRoute({
-  method: 'get', path: '/projects', tags: ['projects'], summary: 'Projects the caller may see',
+  method: 'get', path: '/projects', operationId: 'listProjects', tags: ['projects'], summary: 'Projects the caller may see',
   request: { query: PageQuery },
   responses: { 200: { description: 'A page of projects', content: jsonContent(pageOf(ProjectSchema)) }, ...problems() },
 });
 
 const createProjectRoute = createRoute({
-  method: 'post', path: '/projects', tags: ['projects'], summary: 'Create a project; the caller owns it (projects:write)',
+  method: 'post', path: '/projects', operationId: 'createProject', tags: ['projects'], summary: 'Create a project; the caller owns it (projects:write)',
   middleware: [idempotent] as const,
   request: { headers: IdempotencyHeaders, ...jsonBody(CreateProjectBody) },
   responses: { 201: { description: 'Created', content: jsonContent(ProjectSchema) }, ...problems(409) },
 });
 
 const getRoute = createRoute({
-  method: 'get', path: '/projects/{project}', tags: ['projects'], summary: 'One project',
+  method: 'get', path: '/projects/{project}', operationId: 'getProject', tags: ['projects'], summary: 'One project',
   request: { params: ProjectParam },
   responses: { 200: { description: 'The project', content: jsonContent(ProjectSchema) }, ...problems(404) },
 });
 
 const updateRoute = createRoute({
-  method: 'patch', path: '/projects/{project}', tags: ['projects'], summary: 'Change a project (its owner or an org admin; projects:write)',
+  method: 'patch', path: '/projects/{project}', operationId: 'updateProject', tags: ['projects'], summary: 'Change a project (its owner or an org admin; projects:write)',
   request: { params: ProjectParam, ...jsonBody(UpdateProjectBody) },
   responses: { 200: { description: 'Updated', content: jsonContent(ProjectSchema) }, ...problems(404) },
 });
 
 const deleteRoute = createRoute({
-  method: 'delete', path: '/projects/{project}', tags: ['projects'], summary: 'Archive a project; its history is kept (its owner or an org admin; projects:write)',
+  method: 'delete', path: '/projects/{project}', operationId: 'deleteProject', tags: ['projects'], summary: 'Archive a project; its history is kept (its owner or an org admin; projects:write)',
   request: { params: ProjectParam },
   responses: { 204: { description: 'Deleted' }, ...problems(404) },
 });

@@ -103,7 +103,7 @@ export const UpdateProjectBody = z.object({
   visibility: VisibilitySchema.optional(),
   shared_with_groups: z.array(Uuid).max(100).optional(),
   owner_user_id: Uuid.optional(),
-}).strict().openapi('UpdateProject');
+}).strict().refine((body) => Object.keys(body).length > 0, { message: 'name at least one field to change' }).openapi('UpdateProject');
 
 export const UserParam = z.object({ user: Uuid.openapi({ param: { name: 'user', in: 'path' } }) });
 export const GroupMemberParams = z.object({

@@ -12,20 +12,20 @@ const ListQuery = PageQuery.extend({
 });
 
 const listRoute = createRoute({
-  method: 'get', path: '/org/tokens', tags: ['org'], summary: 'Minted tokens, without secrets (admins see all, others their own)',
+  method: 'get', path: '/org/tokens', operationId: 'listTokens', tags: ['org'], summary: 'Minted tokens, without secrets (admins see all, others their own)',
   request: { query: ListQuery },
   responses: { 200: { description: 'A page of tokens', content: jsonContent(pageOf(TokenSchema)) }, ...problems() },
 });
 
 const createTokenRoute = createRoute({
-  method: 'post', path: '/org/tokens', tags: ['org'],
+  method: 'post', path: '/org/tokens', operationId: 'createToken', tags: ['org'],
   summary: 'Mint a token for yourself, another member or a service identity; the token is shown once',
   request: jsonBody(CreateTokenBody),
   responses: { 201: { description: 'Minted', content: jsonContent(CreatedToken) }, ...problems(404) },
 });
 
 const revokeRoute = createRoute({
-  method: 'delete', path: '/org/tokens/{token}', tags: ['org'], summary: 'Revoke a token; it stops working on the next request',
+  method: 'delete', path: '/org/tokens/{token}', operationId: 'revokeToken', tags: ['org'], summary: 'Revoke a token; it stops working on the next request',
   request: { params: TokenParam },
   responses: { 200: { description: 'Revoked', content: jsonContent(TokenSchema) }, ...problems(404) },
 });

@@ -1,0 +1,70 @@
+// Workers entry: Neon through @neondatabase/serverless, a Pool per request
+// (closed with waitUntil), configuration from wrangler.toml vars and secrets.
+import type { ExecutionContext } from 'hono';
+import { createRemoteJWKSet } from 'jose';
+import { createApp } from './app.js';
+import { defaultLimits, intFromEnv } from './platform/config.js';
+import { neonPerRequest } from './platform/drivers/neon.js';
+import { loadSigningKey } from './tenancy/auth/keys.js';
+import type { AuthConfig } from './tenancy/auth/tokens.js';
+
+export interface WorkerEnv {
+  DATABASE_URL: string;
+  GATEHOUSE_SIGNING_KEY: string;
+  GATEHOUSE_ISSUER?: string;
+  GATEHOUSE_AUDIENCE?: string;
+  GATEHOUSE_OIDC_ISSUER?: string;
+  GATEHOUSE_OIDC_JWKS_URL?: string;
+  GATEHOUSE_OIDC_AUDIENCE?: string;
+  GATEHOUSE_OIDC_ALGORITHMS?: string;
+  GATEHOUSE_MAX_BODY_BYTES?: string;
+  /** Local development and tests only: host:port/path of a WebSocket-to-TCP proxy in front of PostgreSQL. */
+  GATEHOUSE_WS_PROXY?: string;
+}
+
+type App = ReturnType<typeof createApp>;
+
+// The app is built once per isolate; it holds no request state, only config.
+let cached: { key: string; app: Promise<App> } | undefined;
+
+async function build(env: WorkerEnv): Promise<App> {
+  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set (wrangler secret put DATABASE_URL)');
+  if (!env.GATEHOUSE_SIGNING_KEY) throw new Error('GATEHOUSE_SIGNING_KEY is not set (wrangler secret put GATEHOUSE_SIGNING_KEY)');
+  const audience = env.GATEHOUSE_AUDIENCE || 'gatehouse';
+  const auth: AuthConfig = {
+    issuer: env.GATEHOUSE_ISSUER || 'gatehouse',
+    audience,
+    signingKey: await loadSigningKey(env.GATEHOUSE_SIGNING_KEY),
+  };
+  if (env.GATEHOUSE_OIDC_ISSUER && env.GATEHOUSE_OIDC_JWKS_URL) {
+    auth.external = {
+      issuer: env.GATEHOUSE_OIDC_ISSUER,
+      audience: env.GATEHOUSE_OIDC_AUDIENCE || audience,
+      jwks: createRemoteJWKSet(new URL(env.GATEHOUSE_OIDC_JWKS_URL)),
+      algorithms: (env.GATEHOUSE_OIDC_ALGORITHMS || 'RS256,ES256,EdDSA').split(',').map((s) => s.trim()).filter(Boolean),
+    };
+  }
+  return createApp({
+    database: neonPerRequest({ connectionString: env.DATABASE_URL, wsProxy: env.GATEHOUSE_WS_PROXY }),
+    auth,
+    clock: () => new Date(),
+    limits: { ...defaultLimits, maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES') },
+  });
+}
+
+function appFor(env: WorkerEnv): Promise<App> {
+  const key = `${env.DATABASE_URL}|${env.GATEHOUSE_ISSUER}|${env.GATEHOUSE_SIGNING_KEY?.length}`;
+  if (!cached || cached.key !== key) {
+    const app = build(env);
+    cached = { key, app };
+    app.catch(() => { if (cached?.app === app) cached = undefined; });
+  }
+  return cached.app;
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const app = await appFor(env);
+    return app.fetch(request, env, ctx);
+  },
+};

@@ -1,0 +1,134 @@
+// Bad input on every operation: a 4xx problem+json naming what was wrong,
+// no stack trace, and nothing written. Operations come from openapi.yaml.
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/platform/db.js';
+import { TestEnv, type OrgFixture } from '../support/harness.js';
+import { resolveRef, sampleFor } from '../support/openapi-sample.js';
+
+const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+const operations = Object.entries(doc.paths as Record<string, any>).flatMap(([path, item]) =>
+  METHODS.filter((m) => item[m]).map((m) => ({ method: m.toUpperCase(), path, op: item[m], key: `${m.toUpperCase()} ${path}` })));
+const withBody = operations.filter((o) => o.op.requestBody?.content?.['application/json']);
+const LIMIT = 64 * 1024;
+
+let env: TestEnv;
+let org: OrgFixture;
+let fixtures: Record<string, string>;
+
+const fill = (path: string, overrides: Record<string, string> = {}) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(overrides[name] ?? fixtures[name]));
+
+async function snapshotCounts() {
+  const rows = rowsOf<{ t: string; n: number }>(await env.database.db.execute(sql`
+    select 'projects' as t, count(*)::int as n from projects union all
+    select 'users', count(*)::int from users union all
+    select 'org_memberships', count(*)::int from org_memberships union all
+    select 'groups', count(*)::int from groups union all
+    select 'group_memberships', count(*)::int from group_memberships union all
+    select 'api_tokens', count(*)::int from api_tokens union all
+    select 'orgs', count(*)::int from orgs union all
+    select 'audit_log', count(*)::int from audit_log`));
+  return Object.fromEntries(rows.map((r) => [r.t, r.n]));
+}
+
+function expectProblem(reply: { status: number; headers: Headers; json: any; text: string }, statuses: number[], where: string) {
+  expect(statuses, `${where}: ${reply.status} ${reply.text.slice(0, 200)}`).toContain(reply.status);
+  expect(reply.headers.get('content-type'), where).toContain('application/problem+json');
+  expect(reply.json.code, where).toEqual(expect.any(String));
+  expect(reply.json.detail, where).toEqual(expect.any(String));
+  expect(reply.text, where).not.toMatch(/\bat .+\.(ts|js):\d+/);
+}
+
+beforeAll(async () => {
+  env = await TestEnv.start({ limits: { maxBodyBytes: LIMIT } });
+  org = await env.createOrg();
+  const member = await env.addMember(org, 'member');
+  const project = await env.createProject(org.ownerToken, { slug: 'bad-input' });
+  const group = await env.request('POST', '/v1/org/groups', { token: org.ownerToken, body: { name: 'bad-input' } });
+  const spare = await env.request('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'spare' } });
+  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id };
+});
+afterAll(() => env.close());
+
+describe('bad input', () => {
+  it('every body-taking operation refuses a missing body, non-JSON, wrong types, unknown fields and an oversized body', async () => {
+    expect(withBody.length).toBeGreaterThanOrEqual(7);
+    const before = await snapshotCounts();
+    for (const o of withBody) {
+      const path = fill(o.path);
+      const token = o.key === 'POST /v1/orgs' ? await env.operatorToken() : org.ownerToken;
+      const schema = resolveRef(doc, o.op.requestBody.content['application/json'].schema);
+      const valid = sampleFor(doc, schema) as Record<string, unknown>;
+
+      expectProblem(await env.request(o.method, path, { token }), [400, 415, 422], `${o.key} no body`);
+      expectProblem(await env.request(o.method, path, { token, rawBody: '{"not json', headers: { 'content-type': 'application/json' } }), [400, 422], `${o.key} broken JSON`);
+      expectProblem(await env.request(o.method, path, { token, body: [1, 2, 3] }), [400, 422], `${o.key} array body`);
+
+      const wrongTypes = Object.fromEntries(Object.keys(schema.properties ?? {}).map((k) => [k, { nested: [true] }]));
+      const reply = await env.request(o.method, path, { token, body: wrongTypes });
+      expectProblem(reply, [422], `${o.key} wrong types`);
+      expect(reply.json.errors.length, o.key).toBeGreaterThan(0);
+      expect(reply.json.errors.every((e: any) => e.path.startsWith('body')), o.key).toBe(true);
+
+      const unknown = await env.request(o.method, path, { token, body: { ...valid, surprise: 1 } });
+      expectProblem(unknown, [422], `${o.key} unknown field`);
+      expect(unknown.json.errors.map((e: any) => e.message).join(' '), o.key).toMatch(/surprise/);
+
+      const huge = await env.request(o.method, path, { token, body: { ...valid, padding: 'x'.repeat(LIMIT + 1) } });
+      expectProblem(huge, [413], `${o.key} huge body`);
+      expect(huge.json.code).toBe('payload_too_large');
+    }
+    expect(await snapshotCounts()).toEqual(before);
+  });
+
+  it('required fields missing are each named', async () => {
+    const reply = await env.request('POST', '/v1/org/members', { token: org.ownerToken, body: {} });
+    expectProblem(reply, [422], 'members');
+    expect(reply.json.errors.map((e: any) => e.path).sort()).toEqual(['body.role', 'body.subject']);
+  });
+
+  it('bad path parameters are refused before anything is looked up', async () => {
+    const before = await snapshotCounts();
+    const bad: Record<string, string[]> = {
+      project: ['UPPER', 'has space', '-dash', 'a'.repeat(65), '..', 'x\u0000y'],
+      user: ['not-a-uuid', '1', "' or 1=1 --"],
+      group: ['not-a-uuid'],
+      token: ['not-a-uuid'],
+    };
+    for (const o of operations.filter((op) => /\{\w+\}/.test(op.path))) {
+      for (const [param, values] of Object.entries(bad)) {
+        if (!o.path.includes(`{${param}}`)) continue;
+        for (const value of values) {
+          const body = o.op.requestBody ? sampleFor(doc, o.op.requestBody.content['application/json'].schema) : undefined;
+          const reply = await env.request(o.method, fill(o.path, { [param]: value }), { token: org.ownerToken, body });
+          expectProblem(reply, [404, 422], `${o.key} ${param}=${JSON.stringify(value)}`);
+        }
+      }
+    }
+    expect(await snapshotCounts()).toEqual(before);
+  });
+
+  it('bad query parameters are named', async () => {
+    for (const q of ['limit=0', 'limit=100000', 'limit=abc', 'cursor=%00%00']) {
+      const reply = await env.request('GET', `/v1/projects?${q}`, { token: org.ownerToken });
+      expectProblem(reply, [422], q);
+      expect(reply.json.errors[0].path).toMatch(/^query\./);
+    }
+  });
+
+  it('an unknown route is a 404 problem, as is a known path with the wrong method', async () => {
+    expectProblem(await env.request('GET', '/v1/nothing-here', { token: org.ownerToken }), [404], 'unknown');
+    expectProblem(await env.request('GET', '/nothing'), [404], 'unknown root');
+    expectProblem(await env.request('PUT', '/v1/projects', { token: org.ownerToken }), [404, 405], 'wrong method');
+  });
+
+  it('every problem carries the request id the caller sent', async () => {
+    const reply = await env.request('GET', '/v1/org', { headers: { 'x-request-id': 'trace-123' } });
+    expect(reply.json.request_id).toBe('trace-123');
+    expect(reply.headers.get('x-request-id')).toBe('trace-123');
+  });
+});

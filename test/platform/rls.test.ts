@@ -1,0 +1,105 @@
+// The RLS backstop: with app.org_id set to org A, a bare SELECT (no WHERE) on
+// every tenant table sees only org A's rows; with no org set, none.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf, withTenant } from '../../src/platform/db.js';
+import { openTestDatabase, type TestDatabase } from '../support/db.js';
+import { seedEveryTable } from '../support/seed.js';
+
+let t: TestDatabase;
+let a: Awaited<ReturnType<typeof seedEveryTable>>;
+let b: Awaited<ReturnType<typeof seedEveryTable>>;
+let tenantTables: string[];
+
+beforeAll(async () => {
+  t = await openTestDatabase();
+  a = await seedEveryTable(t.db, 'org-a');
+  b = await seedEveryTable(t.db, 'org-b');
+  tenantTables = rowsOf<{ table_name: string }>(await t.db.execute(sql`
+    select table_name from information_schema.columns
+    where table_schema = 'public' and column_name = 'org_id' order by table_name`)).map((r) => r.table_name);
+});
+afterAll(() => t.close());
+
+/** Runs a query as gatehouse_app with no org set at all. */
+async function asAppWithoutOrg<T>(fn: (tx: any) => Promise<T>): Promise<T> {
+  return t.db.transaction(async (tx) => {
+    await tx.execute(sql`set local role gatehouse_app`);
+    return fn(tx);
+  });
+}
+
+describe('row-level security', () => {
+  it('covers every table that carries org_id, plus orgs', async () => {
+    expect(tenantTables.length).toBeGreaterThanOrEqual(17);
+    const rows = rowsOf<{ relname: string; relrowsecurity: boolean; policies: number }>(await t.db.execute(sql`
+      select c.relname, c.relrowsecurity, (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r' and c.relname in (${sql.join([...tenantTables, 'orgs'].map((name) => sql`${name}`), sql`, `)})`));
+    expect(rows).toHaveLength(tenantTables.length + 1);
+    for (const row of rows) {
+      expect(row.relrowsecurity, row.relname).toBe(true);
+      expect(row.policies, row.relname).toBeGreaterThan(0);
+    }
+  });
+
+  it('with org A set, a bare SELECT on each tenant table returns only org A\'s rows', async () => {
+    await withTenant(t.db, { orgId: a.orgId }, async (tx) => {
+      for (const table of tenantTables) {
+        const orgIds = rowsOf<{ org_id: string }>(await tx.execute(sql.raw(`select org_id from "${table}"`))).map((r) => r.org_id);
+        expect(orgIds.length, table).toBeGreaterThan(0);
+        expect(new Set(orgIds), table).toEqual(new Set([a.orgId]));
+      }
+      const orgs = rowsOf<{ id: string }>(await tx.execute(sql`select id from orgs`)).map((r) => r.id);
+      expect(orgs).toEqual([a.orgId]);
+    });
+  });
+
+  it('with no org set, every tenant table looks empty', async () => {
+    await asAppWithoutOrg(async (tx) => {
+      for (const table of [...tenantTables, 'orgs']) {
+        const rows = rowsOf(await tx.execute(sql.raw(`select * from "${table}"`)));
+        expect(rows, table).toHaveLength(0);
+      }
+    });
+  });
+
+  it('refuses a write into another org, and a forged org_id on update', async () => {
+    await expectRefused(withTenant(t.db, { orgId: a.orgId }, (tx) =>
+      tx.execute(sql`insert into groups (org_id, name) values (${b.orgId}, 'sneaky')`)), /row-level security/);
+    await expectRefused(withTenant(t.db, { orgId: a.orgId }, (tx) =>
+      tx.execute(sql`update groups set org_id = ${b.orgId}`)), /row-level security/);
+    const updated = await withTenant(t.db, { orgId: a.orgId }, async (tx) =>
+      rowsOf(await tx.execute(sql`update projects set name = 'pwned' where org_id = ${b.orgId} returning id`)));
+    expect(updated).toHaveLength(0);
+    const names = rowsOf<{ name: string }>(await t.db.execute(sql`select name from projects where org_id = ${b.orgId}`));
+    expect(names.map((r) => r.name)).toEqual(['p']);
+  });
+
+  it('the setting and the role end with the transaction', async () => {
+    await withTenant(t.db, { orgId: a.orgId }, async () => {});
+    const after = rowsOf<{ org: string | null; role: string }>(await t.db.execute(sql`select nullif(current_setting('app.org_id', true), '') as org, current_user as role`));
+    expect(after[0].org).toBeNull();
+    expect(after[0].role).not.toBe('gatehouse_app');
+  });
+});
+
+/** drizzle wraps driver errors as "Failed query"; the database's words are in the cause. */
+async function expectRefused(promise: Promise<unknown>, pattern: RegExp) {
+  const err = await promise.then(() => null, (e: unknown) => e as { message: string; cause?: { message: string } });
+  expect(err, 'expected the statement to be refused').not.toBeNull();
+  expect(`${err!.message} ${err!.cause?.message ?? ''}`).toMatch(pattern);
+}
+
+describe('append-only history', () => {
+  it('acceptance_events refuses UPDATE, DELETE and TRUNCATE, even for the owner role', async () => {
+    await expectRefused(t.db.execute(sql`update acceptance_events set reason = 'x' where id = ${a.eventId}`), /append-only/);
+    await expectRefused(t.db.execute(sql`delete from acceptance_events where id = ${a.eventId}`), /append-only/);
+    await expectRefused(t.db.execute(sql`truncate acceptance_events cascade`), /append-only/);
+  });
+
+  it('the app role may only append to the audit log', async () => {
+    await expectRefused(withTenant(t.db, { orgId: a.orgId }, (tx) => tx.execute(sql`update audit_log set action = 'x'`)), /permission denied/);
+    await expectRefused(withTenant(t.db, { orgId: a.orgId }, (tx) => tx.execute(sql`delete from audit_log`)), /permission denied/);
+  });
+});

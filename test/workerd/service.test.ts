@@ -1,0 +1,51 @@
+// Service routes through the Worker entry, inside workerd.
+import { env } from 'cloudflare:workers';
+import { describe, expect, inject, it } from 'vitest';
+import './provided.js';
+import { call } from './client.js';
+
+describe('service routes in workerd', () => {
+  it('sees the bindings from global setup, not wrangler.toml [vars]', () => {
+    expect(env.GATEHOUSE_ISSUER).toBe(inject('workerdIssuer'));
+    expect(env.DATABASE_URL).toBe(inject('workerdDatabaseUrl'));
+    expect(env.GATEHOUSE_WS_PROXY).toBe(inject('workerdWsProxy'));
+  });
+
+  it('GET /healthz reaches PostgreSQL through the Neon driver', async () => {
+    const reply = await call('GET', '/healthz');
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.json).toMatchObject({ status: 'ok', database: 'ok' });
+  });
+
+  it('GET /openapi.json serves the API document', async () => {
+    const reply = await call('GET', '/openapi.json');
+    expect(reply.status).toBe(200);
+    expect(reply.json.openapi).toMatch(/^3\./);
+    expect(Object.keys(reply.json.paths)).toEqual(expect.arrayContaining(['/v1/orgs', '/v1/projects']));
+  });
+
+  it('GET /docs serves HTML', async () => {
+    const reply = await call('GET', '/docs');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toContain('text/html');
+    expect(reply.text).toContain('/openapi.json');
+  });
+
+  it('GET /.well-known/jwks.json publishes the key the Worker was given', async () => {
+    const reply = await call('GET', '/.well-known/jwks.json');
+    expect(reply.status).toBe(200);
+    expect(reply.json.keys).toHaveLength(1);
+    const [key] = reply.json.keys;
+    expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(key.d).toBeUndefined();
+    const secret = JSON.parse(inject('workerdSigningKey'));
+    expect(key.x).toBe(secret.x);
+    expect(typeof key.kid).toBe('string');
+  });
+
+  it('answers unknown routes with a problem document', async () => {
+    const reply = await call('GET', '/nope');
+    expect(reply.status).toBe(404);
+    expect(reply.headers.get('content-type')).toContain('application/problem+json');
+  });
+});

@@ -1,0 +1,118 @@
+// Org and project routes through the Worker entry, inside workerd: every
+// request opens a Neon Pool over the WebSocket proxy, runs its queries and
+// transactions, and ends the Pool with waitUntil.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, createOrg, operatorToken, unique, type OrgFixture } from './client.js';
+
+let operator: string;
+let org: OrgFixture;
+let other: OrgFixture;
+
+beforeAll(async () => {
+  operator = await operatorToken();
+  org = await createOrg(operator);
+  other = await createOrg(operator);
+});
+
+/** The `kid` in a JWT's protected header (no verification; the Worker does that). */
+function kidOf(jwt: string): string {
+  const header = jwt.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/');
+  return JSON.parse(atob(header)).kid;
+}
+
+describe('orgs', () => {
+  it('an operator creates an org; its owner token is signed with the published key', async () => {
+    const slug = unique('org');
+    const reply = await call('POST', '/v1/orgs', { token: operator, body: { slug, name: 'Acme', owner: { subject: `${slug}-owner` } } });
+    expect(reply.status, reply.text).toBe(201);
+    expect(reply.json.org).toMatchObject({ slug, name: 'Acme' });
+    expect(reply.json.org.id).toEqual(expect.any(String));
+    expect(reply.json.owner.user_id).toEqual(expect.any(String));
+    const jwks = await call('GET', '/.well-known/jwks.json');
+    expect(kidOf(reply.json.owner_token)).toBe(jwks.json.keys[0].kid);
+  });
+
+  it('GET /v1/org with the owner token', async () => {
+    const me = await call('GET', '/v1/org', { token: org.ownerToken });
+    expect(me.status, me.text).toBe(200);
+    expect(me.json).toMatchObject({ id: org.id, slug: org.slug, you: { user_id: org.ownerId, role: 'owner' } });
+  });
+
+  it('a taken slug is a 409 problem', async () => {
+    const reply = await call('POST', '/v1/orgs', { token: operator, body: { slug: org.slug, name: 'x', owner: { subject: 'someone' } } });
+    expect(reply.status).toBe(409);
+    expect(reply.headers.get('content-type')).toContain('application/problem+json');
+    expect(reply.json.code).toBe('already_exists');
+  });
+
+  it('no token is a 401 with www-authenticate', async () => {
+    const reply = await call('GET', '/v1/org');
+    expect(reply.status).toBe(401);
+    expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(reply.headers.get('content-type')).toContain('application/problem+json');
+    expect(reply.json.code).toEqual(expect.any(String));
+  });
+
+  it('adds a member and a group', async () => {
+    const member = await call('POST', '/v1/org/members', { token: org.ownerToken, body: { subject: unique('alice'), role: 'member' } });
+    expect(member.status, member.text).toBe(201);
+    expect(member.json).toMatchObject({ role: 'member' });
+    const group = await call('POST', '/v1/org/groups', { token: org.ownerToken, body: { name: unique('reviewers') } });
+    expect(group.status, group.text).toBe(201);
+    expect(group.json.id).toEqual(expect.any(String));
+  });
+
+  it('mints a scoped token, and a revoked token stops working', async () => {
+    const minted = await call('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'ci', scopes: ['freshness:read'] } });
+    expect(minted.status, minted.text).toBe(201);
+    const token: string = minted.json.token;
+    expect(token).toEqual(expect.any(String));
+    expect((await call('GET', '/v1/org', { token })).status).toBe(200);
+
+    const revoked = await call('DELETE', `/v1/org/tokens/${minted.json.id}`, { token: org.ownerToken });
+    expect(revoked.status, revoked.text).toBe(200);
+    const after = await call('GET', '/v1/org', { token });
+    expect(after.status).toBe(401);
+    expect(after.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  });
+
+  it('the audit log records a change', async () => {
+    const added = await call('POST', '/v1/org/members', { token: org.ownerToken, body: { subject: unique('bob'), role: 'viewer' } });
+    expect(added.status, added.text).toBe(201);
+    const audit = await call('GET', '/v1/org/audit', { token: org.ownerToken });
+    expect(audit.status, audit.text).toBe(200);
+    const entry = audit.json.items.find((e: any) => e.target_id === added.json.user_id);
+    expect(entry).toMatchObject({ action: 'member.add' });
+  });
+});
+
+describe('projects', () => {
+  it('creates, lists and reads a project; another org sees a 404', async () => {
+    const slug = unique('proj');
+    const created = await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.slug).toBe(slug);
+
+    const list = await call('GET', '/v1/projects', { token: org.ownerToken });
+    expect(list.status).toBe(200);
+    expect(list.json.items.map((p: any) => p.slug)).toContain(slug);
+
+    const one = await call('GET', `/v1/projects/${slug}`, { token: org.ownerToken });
+    expect(one.status, one.text).toBe(200);
+    expect(one.json).toMatchObject({ slug, id: created.json.id });
+
+    // Tenancy: the other org cannot see it, and is not told it exists.
+    const cross = await call('GET', `/v1/projects/${slug}`, { token: other.ownerToken });
+    expect(cross.status).toBe(404);
+    expect(cross.headers.get('content-type')).toContain('application/problem+json');
+    const otherList = await call('GET', '/v1/projects', { token: other.ownerToken });
+    expect(otherList.json.items.map((p: any) => p.slug)).not.toContain(slug);
+  });
+
+  it('a duplicate project slug in the same org is a 409', async () => {
+    const slug = unique('proj');
+    expect((await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug } })).status).toBe(201);
+    const dup = await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug } });
+    expect(dup.status).toBe(409);
+  });
+});
