@@ -18,7 +18,8 @@ export default defineConfig(async () => {
       name,
       env: { GATEHOUSE_TEST_DB: name },
       include: ['test/**/*.test.ts'],
-      exclude: ['test/workerd/**'],
+      // *.pg.test.ts need real concurrency: PostgreSQL only.
+      exclude: ['test/workerd/**', ...(name === 'pglite' ? ['test/**/*.pg.test.ts'] : [])],
       globalSetup: ['test/support/global-setup.ts'],
     },
   });

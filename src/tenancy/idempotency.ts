@@ -18,6 +18,15 @@ async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+const KEEP_MS = 86_400_000;
+
+/** What a repeated key gets: the stored answer, or why there is none. */
+function answerFor(row: typeof idempotencyKeys.$inferSelect, requestHash: string) {
+  if (row.requestHash !== requestHash) throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
+  if (row.statusCode === null) throw new ApiError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress; retry shortly');
+  return row;
+}
+
 /**
  * A pending row is claimed before the handler runs, so two concurrent
  * retries cannot both create: the second sees the pending row and gets 409.
@@ -38,15 +47,19 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   const replay = await withTenant(db, scope, async (tx) => {
     const [existing] = await tx.select().from(idempotencyKeys).where(where);
-    const stale = existing && Date.now() - new Date(existing.createdAt).getTime() > 86_400_000;
-    if (existing && !stale) {
-      if (existing.requestHash !== requestHash) throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
-      if (existing.statusCode === null) throw new ApiError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress; retry shortly');
-      return existing;
+    if (existing && Date.now() - new Date(existing.createdAt).getTime() > KEEP_MS) {
+      await tx.delete(idempotencyKeys).where(where);
+    } else if (existing) {
+      return answerFor(existing, requestHash);
     }
-    if (stale) await tx.delete(idempotencyKeys).where(where);
-    await tx.insert(idempotencyKeys).values({ orgId: principal.orgId, userId: principal.userId, key, method: c.req.method, path, requestHash });
-    return null;
+    // A concurrent first request may claim the key between our read and this
+    // insert: DO NOTHING waits for it, then we answer from its row.
+    const claimed = await tx.insert(idempotencyKeys)
+      .values({ orgId: principal.orgId, userId: principal.userId, key, method: c.req.method, path, requestHash })
+      .onConflictDoNothing().returning();
+    if (claimed.length > 0) return null;
+    const [winner] = await tx.select().from(idempotencyKeys).where(where);
+    return answerFor(winner, requestHash);
   });
   if (replay) {
     return c.json(replay.response as object, replay.statusCode as 200, { 'idempotent-replayed': 'true' });
