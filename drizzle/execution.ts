@@ -1,11 +1,11 @@
 // Execution: review jobs and their items (one note/gate pair each).
 import { sql } from 'drizzle-orm';
 import {
-  foreignKey, index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid,
+  index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, orgId, tsvector, tstz, updatedAt } from './common.js';
 import { reviewOutcome, snapshots } from './freshness.js';
-import { projects } from './tenancy.js';
+import { projectRef } from './tenancy.js';
 
 export const jobStatus = pgEnum('job_status', ['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export const itemStatus = pgEnum('job_item_status', ['pending', 'done']);
@@ -35,7 +35,7 @@ export const reviewJobs = pgTable('review_jobs', {
   startedAt: tstz('started_at'),
   finishedAt: tstz('finished_at'),
 }, (t) => [
-  foreignKey({ name: 'review_jobs_project_fk', columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
+  projectRef(t, 'review_jobs_project_fk'),
   // Claim scans only queued rows: a partial index keeps that scan small.
   index('review_jobs_claimable').on(t.priority.desc(), t.createdAt).where(sql`status = 'queued'`),
   index('review_jobs_running_lease').on(t.leaseExpiresAt).where(sql`status = 'running'`),

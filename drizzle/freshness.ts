@@ -2,16 +2,13 @@
 // Knows nothing of runners, prompts, batching or retries.
 import { sql } from 'drizzle-orm';
 import {
-  bigint, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid,
+  bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, orgId, tsvector, tstz } from './common.js';
-import { projects } from './tenancy.js';
+import { projectRef } from './tenancy.js';
 
 export const acceptanceKind = pgEnum('acceptance_kind', ['review', 'ack', 'retire', 'import']);
 export const reviewOutcome = pgEnum('review_outcome', ['pass', 'warn', 'fail', 'error']);
-
-const projectRef = (t: { orgId: any; projectId: any }, name: string) =>
-  foreignKey({ name, columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] });
 
 export const snapshots = pgTable('snapshots', {
   id: uuid('id').primaryKey().defaultRandom(),

@@ -3,7 +3,7 @@ import {
   foreignKey, pgEnum, pgTable, primaryKey, text, uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, orgId, updatedAt } from './common.js';
-import { projects } from './tenancy.js';
+import { projectRef } from './tenancy.js';
 
 export const partitionStatus = pgEnum('partition_status', ['verified', 'unverified']);
 
@@ -17,7 +17,7 @@ export const modelPartitions = pgTable('model_partitions', {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
-  foreignKey({ name: 'model_partitions_project_fk', columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
+  projectRef(t, 'model_partitions_project_fk'),
   primaryKey({ columns: [t.projectId, t.modelPartition] }),
 ]);
 

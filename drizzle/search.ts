@@ -1,9 +1,9 @@
 // Search: embeddings of snapshots and review artifacts.
 import {
-  foreignKey, integer, pgEnum, pgTable, text, uniqueIndex, uuid,
+  integer, pgEnum, pgTable, text, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, orgId, vector } from './common.js';
-import { projects } from './tenancy.js';
+import { projectRef } from './tenancy.js';
 
 export const embeddingSubject = pgEnum('embedding_subject', ['snapshot', 'job_item']);
 
@@ -22,6 +22,6 @@ export const embeddings = pgTable('embeddings', {
   embedding: vector('embedding').notNull(),
   createdAt: createdAt(),
 }, (t) => [
-  foreignKey({ name: 'embeddings_project_fk', columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
+  projectRef(t, 'embeddings_project_fk'),
   uniqueIndex('embeddings_subject_model').on(t.subjectKind, t.subjectId, t.model),
 ]);

@@ -1,7 +1,7 @@
 // Tenancy: orgs, identities, memberships, groups, projects, tokens, audit, idempotency.
 import { sql } from 'drizzle-orm';
 import {
-  bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, unique, uniqueIndex, uuid,
+  type AnyPgColumn, bigint, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, unique, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, orgId, tstz, updatedAt } from './common.js';
 
@@ -85,6 +85,13 @@ export const projects = pgTable('projects', {
   uniqueIndex('projects_org_slug_live').on(t.orgId, t.slug).where(sql`deleted_at is null`),
   unique('projects_org_id').on(t.orgId, t.id),
 ]);
+
+/**
+ * Every project-owned row references its project together with its org, so
+ * even the database refuses a row that points into another tenant's project.
+ */
+export const projectRef = (t: { orgId: AnyPgColumn; projectId: AnyPgColumn }, name: string) =>
+  foreignKey({ name, columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] });
 
 /** Minted tokens: the row id is the JWT `jti`. The token itself is never stored. */
 export const apiTokens = pgTable('api_tokens', {

@@ -1,0 +1,38 @@
+// A guard on the rule "every tenant query runs through the tenant-scoped
+// transaction helper": outside the few operator-side places listed here, no
+// source file issues a query on a bare database handle.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../..', import.meta.url).pathname;
+const allowed: Record<string, string> = {
+  'src/platform/db.ts': 'the helper itself',
+  'src/platform/service-routes.ts': '/healthz runs `select 1`, touching no table',
+  'src/tenancy/bootstrap.ts': 'operator-side org lookup for `npm run token`, never reached from a request',
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('tenant access', () => {
+  it('queries run on the transaction withTenant hands out, not on a bare database', () => {
+    const bare = /\b(db|database)\s*\.\s*(select|insert|update|delete|execute|query)\s*\(|\bget\('db'\)\s*\.\s*(select|insert|update|delete|execute)\s*\(/;
+    const offenders = sources(join(root, 'src'))
+      .map((file) => relative(root, file))
+      .filter((file) => !(file in allowed))
+      .filter((file) => readFileSync(join(root, file), 'utf8').split('\n').some((line) => bare.test(line)));
+    expect(offenders).toEqual([]);
+  });
+
+  it('the allow-list names files that exist and still need it', () => {
+    for (const file of Object.keys(allowed)) {
+      const text = readFileSync(join(root, file), 'utf8');
+      expect(/\b(db|database|tx)\s*\.\s*(execute|transaction)\s*\(|get\('db'\)\.execute/.test(text), file).toBe(true);
+    }
+  });
+});
