@@ -81,4 +81,7 @@ export const acceptanceCurrent = pgTable('acceptance_current', {
   projectRef(t, 'acceptance_current_project_fk'),
   primaryKey({ columns: [t.projectId, t.notePath, t.gatePath, t.modelPartition] }),
   index('acceptance_current_partition').on(t.projectId, t.modelPartition),
+  // GC asks "does any current row still use this snapshot?" per snapshot.
+  index('acceptance_current_note_snapshot').on(t.noteSnapshotId),
+  index('acceptance_current_gate_snapshot').on(t.gateSnapshotId),
 ]);

@@ -4,11 +4,23 @@ export interface Limits {
   maxBodyBytes: number;
   /** Largest page a list route returns. */
   maxPageSize: number;
+  /** Largest single snapshot text, in UTF-8 bytes. */
+  maxSnapshotBytes: number;
+  /** Most files in one snapshot upload. */
+  maxSnapshotsPerBatch: number;
+  /** Most manifest entries (or explicit pairs) in one request. */
+  maxManifestEntries: number;
+  /** Most note x gate pairs one select may expand to. */
+  maxSelectPairs: number;
 }
 
 export const defaultLimits: Limits = {
   maxBodyBytes: 8 * 1024 * 1024,
   maxPageSize: 200,
+  maxSnapshotBytes: 1024 * 1024,
+  maxSnapshotsPerBatch: 1000,
+  maxManifestEntries: 50_000,
+  maxSelectPairs: 1_000_000,
 };
 
 export function intFromEnv(value: string | undefined, fallback: number, name: string): number {

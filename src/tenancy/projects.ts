@@ -152,3 +152,8 @@ export async function deleteProject(ctx: TenantContext, slug: string) {
     await recordAudit(tx, ctx, { action: 'project.delete', targetType: 'project', targetId: before.id, projectId: before.id, before: presentProject(before) });
   });
 }
+
+/** Run `fn` in the tenant transaction with a project the caller may see (else 404). */
+export async function inProject<T>(ctx: TenantContext, slug: string, fn: (tx: Tx, project: ProjectRow) => Promise<T>): Promise<T> {
+  return inTenant(ctx, async (tx) => fn(tx, await loadProject(tx, ctx.member, slug)));
+}

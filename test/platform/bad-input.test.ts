@@ -6,12 +6,11 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/platform/db.js';
 import { TestEnv, type OrgFixture } from '../support/harness.js';
-import { resolveRef, sampleFor } from '../support/openapi-sample.js';
+import { resolveRef } from '../support/openapi-sample.js';
+import { operationsOf, sampleBody, sampleUrl } from '../support/sample-request.js';
 
 const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
-const operations = Object.entries(doc.paths as Record<string, any>).flatMap(([path, item]) =>
-  METHODS.filter((m) => item[m]).map((m) => ({ method: m.toUpperCase(), path, op: item[m], key: `${m.toUpperCase()} ${path}` })));
+const operations = operationsOf(doc);
 const withBody = operations.filter((o) => o.op.requestBody?.content?.['application/json']);
 const LIMIT = 64 * 1024;
 
@@ -19,8 +18,7 @@ let env: TestEnv;
 let org: OrgFixture;
 let fixtures: Record<string, string>;
 
-const fill = (path: string, overrides: Record<string, string> = {}) =>
-  path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(overrides[name] ?? fixtures[name]));
+const fill = (o: { method: string; path: string; op: any; key: string }, overrides: Record<string, string> = {}) => sampleUrl(doc, o, fixtures, overrides);
 
 async function snapshotCounts() {
   const rows = rowsOf<{ t: string; n: number }>(await env.database.db.execute(sql`
@@ -50,7 +48,8 @@ beforeAll(async () => {
   const project = await env.createProject(org.ownerToken, { slug: 'bad-input' });
   const group = await env.request('POST', '/v1/org/groups', { token: org.ownerToken, body: { name: 'bad-input' } });
   const spare = await env.request('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'spare' } });
-  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id };
+  const text = await env.uploadText(org.ownerToken, project.slug, 'kb/notes/bad.md', '# Bad input\n');
+  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256 };
 });
 afterAll(() => env.close());
 
@@ -59,10 +58,10 @@ describe('bad input', () => {
     expect(withBody.length).toBeGreaterThanOrEqual(7);
     const before = await snapshotCounts();
     for (const o of withBody) {
-      const path = fill(o.path);
+      const path = fill(o);
       const token = o.key === 'POST /v1/orgs' ? await env.operatorToken() : org.ownerToken;
       const schema = resolveRef(doc, o.op.requestBody.content['application/json'].schema);
-      const valid = sampleFor(doc, schema) as Record<string, unknown>;
+      const valid = sampleBody(doc, o) as Record<string, unknown>;
 
       expectProblem(await env.request(o.method, path, { token }), [400, 415, 422], `${o.key} no body`);
       expectProblem(await env.request(o.method, path, { token, rawBody: '{"not json', headers: { 'content-type': 'application/json' } }), [400, 422], `${o.key} broken JSON`);
@@ -98,13 +97,13 @@ describe('bad input', () => {
       user: ['not-a-uuid', '1', "' or 1=1 --"],
       group: ['not-a-uuid'],
       token: ['not-a-uuid'],
+      sha256: ['XYZ', 'a'.repeat(63), 'A'.repeat(64)],
     };
     for (const o of operations.filter((op) => /\{\w+\}/.test(op.path))) {
       for (const [param, values] of Object.entries(bad)) {
         if (!o.path.includes(`{${param}}`)) continue;
         for (const value of values) {
-          const body = o.op.requestBody ? sampleFor(doc, o.op.requestBody.content['application/json'].schema) : undefined;
-          const reply = await env.request(o.method, fill(o.path, { [param]: value }), { token: org.ownerToken, body });
+          const reply = await env.request(o.method, fill(o, { [param]: value }), { token: org.ownerToken, body: sampleBody(doc, o) });
           expectProblem(reply, [404, 422], `${o.key} ${param}=${JSON.stringify(value)}`);
         }
       }

@@ -10,16 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/platform/db.js';
 import { mintToken } from '../../src/tenancy/auth/tokens.js';
 import { TestEnv, type MemberFixture, type OrgFixture } from '../support/harness.js';
-import { sampleFor } from '../support/openapi-sample.js';
+import { type Operation, operationsOf, sampleBody, sampleUrl } from '../support/sample-request.js';
 
 const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-
-interface Operation { method: string; path: string; op: any; key: string }
-const operations: Operation[] = Object.entries(doc.paths as Record<string, any>).flatMap(([path, item]) =>
-  METHODS.filter((m) => item[m]).map((m) => ({ method: m.toUpperCase(), path, op: item[m], key: `${m.toUpperCase()} ${path}` })));
+const operations = operationsOf(doc);
 const secured = operations.filter((o) => !(Array.isArray(o.op.security) && o.op.security.length === 0));
-const isWrite = (o: Operation) => o.method !== 'GET';
+// A POST that only reads (a batch query) says so with x-read-only in the document.
+const isWrite = (o: Operation) => o.method !== 'GET' && !o.op['x-read-only'];
 
 let env: TestEnv;
 let a: OrgFixture;
@@ -35,20 +32,8 @@ const viewerBodies: Record<string, () => unknown> = {
   'POST /v1/org/tokens': () => ({ name: 'matrix', user_id: a.ownerId }),
 };
 
-function url(o: Operation): string {
-  const missing: string[] = [];
-  const path = o.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    if (!(name in fixtures)) missing.push(name);
-    return encodeURIComponent(fixtures[name] ?? '');
-  });
-  if (missing.length) throw new Error(`security matrix: add a fixture for path parameter(s) ${missing.join(', ')} of ${o.key}`);
-  return path;
-}
-
-function bodyFor(o: Operation): unknown {
-  const schema = o.op.requestBody?.content?.['application/json']?.schema;
-  return schema ? sampleFor(doc, schema) : undefined;
-}
+const url = (o: Operation) => sampleUrl(doc, o, fixtures);
+const bodyFor = (o: Operation) => sampleBody(doc, o);
 
 async function tenantRowCounts(): Promise<Record<string, number>> {
   const tables = rowsOf<{ table_name: string }>(await env.database.db.execute(sql`
@@ -69,7 +54,8 @@ beforeAll(async () => {
   const project = await env.createProject(a.ownerToken, { slug: 'matrix-project' });
   const group = await env.request('POST', '/v1/org/groups', { token: a.ownerToken, body: { name: 'matrix-group' } });
   const spare = await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'spare' } });
-  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id };
+  const text = await env.uploadText(a.ownerToken, project.slug, 'kb/notes/matrix.md', '# Matrix\n');
+  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256 };
 
   const revoked = await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'revoked' } });
   await env.request('DELETE', `/v1/org/tokens/${revoked.json.id}`, { token: a.ownerToken });
@@ -109,7 +95,7 @@ describe('security matrix', () => {
   });
 
   it('another org\'s token against this org\'s ids: 404, and nothing of this org leaks', async () => {
-    const secrets = [a.id, a.ownerId, member.userId, viewer.userId, fixtures.group, fixtures.token, fixtures.project];
+    const secrets = [a.id, a.ownerId, member.userId, viewer.userId, fixtures.group, fixtures.token, fixtures.project, fixtures.sha256];
     const failures: string[] = [];
     for (const o of secured) {
       const path = url(o);

@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.js';
 import { defaultLimits, type Limits } from '../../src/platform/config.js';
 import { generateSigningKeyJson, loadSigningKey } from '../../src/tenancy/auth/keys.js';
 import { type AuthConfig, type ExternalIssuer, mintToken } from '../../src/tenancy/auth/tokens.js';
+import { sha256Hex } from '../../src/freshness/names.js';
 import { openTestDatabase, type TestDatabase } from './db.js';
 
 export interface Reply {
@@ -97,6 +98,14 @@ export class TestEnv {
     const minted = await this.request('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: `${role} token`, user_id: added.json.user_id, ...tokenBody } });
     if (minted.status !== 201) throw new Error(`mint failed: ${minted.status} ${minted.text}`);
     return { userId: added.json.user_id, token: minted.json.token, tokenId: minted.json.id };
+  }
+
+  /** Upload one text to a project; returns its path and sha256. */
+  async uploadText(token: string, project: string, path: string, body: string): Promise<{ path: string; sha256: string }> {
+    const sha256 = await sha256Hex(new TextEncoder().encode(body));
+    const reply = await this.request('POST', `/v1/projects/${project}/snapshots`, { token, body: { files: [{ path, sha256, body }] } });
+    if (reply.status !== 200) throw new Error(`upload failed: ${reply.status} ${reply.text}`);
+    return { path, sha256 };
   }
 
   async createProject(token: string, body: Record<string, unknown> = {}): Promise<any> {

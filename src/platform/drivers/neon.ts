@@ -29,6 +29,9 @@ export function configureNeon(options: NeonOptions): void {
 export function neonPool(options: NeonOptions): { pool: Pool; db: Database } {
   configureNeon(options);
   const pool = new Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+  // An idle connection the server drops (restart, failover, admin kill) must
+  // not take the process down; the pool replaces it on the next query.
+  pool.on('error', (err: Error) => console.error(JSON.stringify({ level: 'warn', message: `database connection lost: ${err.message}` })));
   return { pool, db: drizzle({ client: pool, schema }) as unknown as Database };
 }
 

@@ -8,6 +8,8 @@ import { migrationsFolder } from './migrations.js';
 
 export function openNodePostgres(connectionString: string, max = 10) {
   const pool = new pg.Pool({ connectionString, max });
+  // An idle connection the server drops must not crash the process.
+  pool.on('error', (err) => console.error(JSON.stringify({ level: 'warn', message: `database connection lost: ${err.message}` })));
   const db = drizzle({ client: pool, schema }) as unknown as Database;
   const provider: DatabaseProvider = { open: () => ({ db, close: async () => {} }) };
   return {

@@ -1,0 +1,2 @@
+CREATE INDEX "acceptance_current_note_snapshot" ON "acceptance_current" USING btree ("note_snapshot_id");--> statement-breakpoint
+CREATE INDEX "acceptance_current_gate_snapshot" ON "acceptance_current" USING btree ("gate_snapshot_id");

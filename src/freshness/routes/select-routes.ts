@@ -1,0 +1,50 @@
+// POST …/freshness · GET …/acceptance · GET …/diff
+import { createRoute } from '@hono/zod-openapi';
+import { createRouter } from '../../platform/router.js';
+import { jsonBody, jsonContent, PageQuery, problems } from '../../platform/schemas.js';
+import { tenantContext } from '../../tenancy/context.js';
+import { inProject } from '../../tenancy/projects.js';
+import { pairHistory } from '../acceptance.js';
+import { diffPair } from '../diff.js';
+import { checkSelectSize, selectFreshness } from '../select.js';
+import { DiffQuery, DiffResult, HistorySchema, PairQuery, ProjectParam, SelectBody, SelectResult } from './schemas.js';
+
+const selectRoute = createRoute({
+  method: 'post', path: '/projects/{project}/freshness', operationId: 'selectFreshness', 'x-read-only': true, tags: ['freshness'],
+  summary: 'Which note x gate pairs are fresh, stale or missing under a partition, with reasons and counts (freshness:read)',
+  request: { params: ProjectParam, ...jsonBody(SelectBody) },
+  responses: { 200: { description: 'Non-fresh pairs (all with include_fresh), counts, and texts the server lacks', content: jsonContent(SelectResult) }, ...problems(404) },
+});
+
+const historyRoute = createRoute({
+  method: 'get', path: '/projects/{project}/acceptance', operationId: 'getAcceptanceHistory', tags: ['freshness'],
+  summary: 'The acceptance history of one pair under a partition, newest first (freshness:read)',
+  request: { params: ProjectParam, query: PairQuery.merge(PageQuery) },
+  responses: { 200: { description: 'A page of events', content: jsonContent(HistorySchema) }, ...problems(404) },
+});
+
+const diffRoute = createRoute({
+  method: 'get', path: '/projects/{project}/diff', operationId: 'diffPair', tags: ['freshness'],
+  summary: 'Unified diffs between a pair\'s accepted texts and the given current ones (freshness:read)',
+  request: { params: ProjectParam, query: DiffQuery },
+  responses: { 200: { description: 'What changed', content: jsonContent(DiffResult) }, ...problems(404) },
+});
+
+export const selectRoutes = createRouter()
+  .openapi(selectRoute, async (c) => {
+    const ctx = tenantContext(c, 'freshness:read');
+    const body = c.req.valid('json');
+    const input = { modelPartition: body.model_partition, notes: body.notes, gates: body.gates, pairs: body.pairs, statuses: body.status, reasons: body.reason, includeFresh: body.include_fresh };
+    checkSelectSize(input, c.get('deps').limits);
+    const result = await inProject(ctx, c.req.valid('param').project, (tx, project) => selectFreshness(tx, project.id, input));
+    return c.json({ model_partition: body.model_partition, ...result }, 200);
+  })
+  .openapi(historyRoute, async (c) => {
+    const q = c.req.valid('query');
+    const ctx = tenantContext(c, 'freshness:read');
+    return c.json(await pairHistory(ctx, c.req.valid('param').project, { notePath: q.note_path, gatePath: q.gate_path, modelPartition: q.model_partition, limit: q.limit, cursor: q.cursor }) as never, 200);
+  })
+  .openapi(diffRoute, async (c) => {
+    const ctx = tenantContext(c, 'freshness:read');
+    return c.json(await diffPair(ctx, c.req.valid('param').project, c.req.valid('query')) as never, 200);
+  });

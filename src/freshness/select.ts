@@ -1,0 +1,150 @@
+// The freshness select: every requested note x gate pair under one
+// partition, classified against the current acceptance in one statement.
+import { sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Tx } from '../platform/db.js';
+import { ApiError } from '../platform/errors.js';
+import { toArray, type ManifestItem } from './snapshots.js';
+
+export type Status = 'fresh' | 'stale' | 'missing';
+export type Reason = 'never_reviewed' | 'note_changed' | 'gate_changed' | 'both_changed';
+
+export interface SelectInput {
+  modelPartition: string;
+  notes?: ManifestItem[];
+  gates?: ManifestItem[];
+  pairs?: { note_path: string; note_sha256: string; gate_path: string; gate_sha256: string }[];
+  statuses?: Status[];
+  reasons?: Reason[];
+  includeFresh?: boolean;
+}
+
+export interface SelectedPair {
+  note_path: string;
+  gate_path: string;
+  status: Status;
+  reason: Reason | null;
+  note_sha256: string;
+  gate_sha256: string;
+  accepted_note_sha256: string | null;
+  accepted_gate_sha256: string | null;
+  revision: number | null;
+}
+
+export interface SelectResult {
+  counts: Record<Status, number> & { total: number };
+  reasons: Record<Reason, number>;
+  pairs: SelectedPair[];
+  missing_texts: ManifestItem[];
+}
+
+/** The requested pairs as a relation: a cross join of two manifests, or explicit pairs. */
+function requestedPairs(input: SelectInput): SQL {
+  if (input.pairs) {
+    const p = input.pairs;
+    return sql`select * from unnest(
+      ${toArray(p.map((x) => x.note_path))}::text[], ${toArray(p.map((x) => x.note_sha256))}::text[],
+      ${toArray(p.map((x) => x.gate_path))}::text[], ${toArray(p.map((x) => x.gate_sha256))}::text[]
+    ) as r(note_path, note_sha256, gate_path, gate_sha256)`;
+  }
+  const notes = input.notes ?? [];
+  const gates = input.gates ?? [];
+  return sql`select n.path as note_path, n.sha256 as note_sha256, g.path as gate_path, g.sha256 as gate_sha256
+    from unnest(${toArray(notes.map((x) => x.path))}::text[], ${toArray(notes.map((x) => x.sha256))}::text[]) as n(path, sha256)
+    cross join unnest(${toArray(gates.map((x) => x.path))}::text[], ${toArray(gates.map((x) => x.sha256))}::text[]) as g(path, sha256)`;
+}
+
+/**
+ * One statement, shaped for 10,000 notes x 10 gates in a request:
+ * - `requested` expands the manifests in SQL (the pairs never cross the wire);
+ * - `classified` is one hash join against this partition's current rows
+ *   (a retired row counts as never reviewed, but still carries its revision);
+ * - the answer is the non-fresh pairs (or all, on request), one row per
+ *   status/reason with its count, and the manifest entries whose text the
+ *   server does not hold, told apart by `row_kind`. Counts always cover
+ *   every requested pair, whatever the filters.
+ */
+export async function selectFreshness(tx: Tx, projectId: string, input: SelectInput): Promise<SelectResult> {
+  const statuses = input.statuses?.length ? input.statuses : null;
+  const reasons = input.reasons?.length ? input.reasons : null;
+  const entries = input.pairs
+    ? [...input.pairs.map((p) => ({ path: p.note_path, sha256: p.note_sha256 })), ...input.pairs.map((p) => ({ path: p.gate_path, sha256: p.gate_sha256 }))]
+    : [...(input.notes ?? []), ...(input.gates ?? [])];
+  const rows = rowsOf<{
+    row_kind: 'pair' | 'count' | 'missing_text';
+    note_path: string | null; gate_path: string | null; status: Status | null; reason: Reason | null;
+    note_sha256: string | null; gate_sha256: string | null;
+    accepted_note_sha256: string | null; accepted_gate_sha256: string | null; revision: number | null; n: number | null;
+  }>(await tx.execute(sql`
+    with requested as materialized (${requestedPairs(input)}),
+    classified as materialized (
+      select r.note_path, r.gate_path, r.note_sha256, r.gate_sha256,
+             c.note_sha256 as accepted_note_sha256, c.gate_sha256 as accepted_gate_sha256, c.revision,
+             case when c.note_sha256 is null or c.kind = 'retire' then 'missing'
+                  when c.note_sha256 = r.note_sha256 and c.gate_sha256 = r.gate_sha256 then 'fresh'
+                  else 'stale' end as status,
+             case when c.note_sha256 is null or c.kind = 'retire' then 'never_reviewed'
+                  when c.note_sha256 <> r.note_sha256 and c.gate_sha256 <> r.gate_sha256 then 'both_changed'
+                  when c.note_sha256 <> r.note_sha256 then 'note_changed'
+                  when c.gate_sha256 <> r.gate_sha256 then 'gate_changed' end as reason
+      from requested r
+      left join acceptance_current c
+        on c.project_id = ${projectId} and c.model_partition = ${input.modelPartition}
+       and c.note_path = r.note_path and c.gate_path = r.gate_path
+    ),
+    entries as (
+      select distinct e.path, e.sha256
+      from unnest(${toArray(entries.map((e) => e.path))}::text[], ${toArray(entries.map((e) => e.sha256))}::text[]) as e(path, sha256)
+    )
+    select 'pair' as row_kind, note_path, gate_path, status, reason, note_sha256, gate_sha256,
+           accepted_note_sha256, accepted_gate_sha256, revision, null::int as n
+    from classified
+    where (status <> 'fresh' or ${input.includeFresh ?? false}::boolean)
+      and (${statuses === null}::boolean or status = any(${toArray(statuses ?? [])}::text[]))
+      and (${reasons === null}::boolean or reason = any(${toArray(reasons ?? [])}::text[]))
+    union all
+    select 'count', null, null, status, reason, null, null, null, null, null, count(*)::int
+    from classified group by status, reason
+    union all
+    select 'missing_text', e.path, null, null, null, e.sha256, null, null, null, null, null
+    from entries e
+    where not exists (select 1 from snapshots s where s.project_id = ${projectId} and s.path = e.path and s.sha256 = e.sha256)
+  `));
+
+  const result: SelectResult = {
+    counts: { fresh: 0, stale: 0, missing: 0, total: 0 },
+    reasons: { never_reviewed: 0, note_changed: 0, gate_changed: 0, both_changed: 0 },
+    pairs: [],
+    missing_texts: [],
+  };
+  for (const row of rows) {
+    if (row.row_kind === 'count') {
+      result.counts[row.status!] += row.n!;
+      result.counts.total += row.n!;
+      if (row.reason) result.reasons[row.reason] += row.n!;
+    } else if (row.row_kind === 'missing_text') {
+      result.missing_texts.push({ path: row.note_path!, sha256: row.note_sha256! });
+    } else {
+      result.pairs.push({
+        note_path: row.note_path!, gate_path: row.gate_path!, status: row.status!, reason: row.reason,
+        note_sha256: row.note_sha256!, gate_sha256: row.gate_sha256!,
+        accepted_note_sha256: row.accepted_note_sha256, accepted_gate_sha256: row.accepted_gate_sha256,
+        revision: row.revision === null ? null : Number(row.revision),
+      });
+    }
+  }
+  result.pairs.sort((a, b) => (a.note_path < b.note_path ? -1 : a.note_path > b.note_path ? 1 : a.gate_path < b.gate_path ? -1 : a.gate_path > b.gate_path ? 1 : 0));
+  result.missing_texts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return result;
+}
+
+/** Refuse requests that would expand past the configured size, naming the limit. */
+export function checkSelectSize(input: SelectInput, limits: { maxManifestEntries: number; maxSelectPairs: number }) {
+  const entries = input.pairs ? input.pairs.length : (input.notes?.length ?? 0) + (input.gates?.length ?? 0);
+  if (entries > limits.maxManifestEntries) {
+    throw new ApiError('payload_too_large', `At most ${limits.maxManifestEntries} manifest entries or pairs per request; this one has ${entries}`, { limit: 'max_manifest_entries', limit_value: limits.maxManifestEntries });
+  }
+  const pairs = input.pairs ? input.pairs.length : (input.notes?.length ?? 0) * (input.gates?.length ?? 0);
+  if (pairs > limits.maxSelectPairs) {
+    throw new ApiError('payload_too_large', `At most ${limits.maxSelectPairs} note x gate pairs per select; this one expands to ${pairs}`, { limit: 'max_select_pairs', limit_value: limits.maxSelectPairs });
+  }
+}
