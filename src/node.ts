@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
+import { collectAllProjects } from './freshness/gc.js';
 import { nodeAuthConfig, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
 import { ensureLocalOrg } from './tenancy/bootstrap.js';
 
@@ -25,7 +26,16 @@ async function main() {
     console.log(`gatehouse: API docs at ${base}/docs; try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/v1/org`);
     console.log('gatehouse: mint more tokens with: npm run token -- --help');
   });
+  // Scheduled maintenance, as the Workers cron trigger does it.
+  const gcEvery = Number(process.env.GATEHOUSE_GC_INTERVAL_SECONDS ?? 3600);
+  const gcTimer = gcEvery > 0 ? setInterval(() => {
+    collectAllProjects(database.db, new Date())
+      .then((r) => r.snapshots > 0 && console.log(`gatehouse: scheduled gc collected ${r.snapshots} snapshots (${r.bytes} bytes)`))
+      .catch((err) => console.error(`gatehouse: scheduled gc failed: ${err instanceof Error ? err.message : String(err)}`));
+  }, gcEvery * 1000) : undefined;
+  gcTimer?.unref();
   const stop = () => {
+    if (gcTimer) clearInterval(gcTimer);
     server.close(async () => {
       await database.close();
       process.exit(0);

@@ -4,7 +4,8 @@ import type { ExecutionContext } from 'hono';
 import { createRemoteJWKSet } from 'jose';
 import { createApp } from './app.js';
 import { defaultLimits, intFromEnv } from './platform/config.js';
-import { neonPerRequest } from './platform/drivers/neon.js';
+import { collectAllProjects } from './freshness/gc.js';
+import { neonPerRequest, neonPool } from './platform/drivers/neon.js';
 import { loadSigningKey } from './tenancy/auth/keys.js';
 import type { AuthConfig } from './tenancy/auth/tokens.js';
 
@@ -66,5 +67,16 @@ export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     const app = await appFor(env);
     return app.fetch(request, env, ctx);
+  },
+
+  /** The cron trigger (wrangler.toml [triggers]): scheduled maintenance. */
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const { pool, db } = neonPool({ connectionString: env.DATABASE_URL, wsProxy: env.GATEHOUSE_WS_PROXY });
+    try {
+      const result = await collectAllProjects(db, new Date());
+      console.log(JSON.stringify({ level: 'info', message: 'scheduled gc', ...result }));
+    } finally {
+      ctx.waitUntil(pool.end());
+    }
   },
 };

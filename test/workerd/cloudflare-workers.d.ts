@@ -7,6 +7,9 @@ declare module 'cloudflare:workers' {
   export const env: Record<string, string | undefined>;
   /** The Worker's own entrypoints; `default` is src/worker.ts's default export. */
   export const exports: {
-    default: { fetch(input: Request | string, init?: RequestInit): Promise<Response> };
+    default: {
+      fetch(input: Request | string, init?: RequestInit): Promise<Response>;
+      scheduled(controller: unknown): Promise<void>;
+    };
   };
 }
