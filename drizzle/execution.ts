@@ -40,6 +40,7 @@ export const reviewJobs = pgTable('review_jobs', {
   index('review_jobs_claimable').on(t.priority.desc(), t.createdAt).where(sql`status = 'queued'`),
   index('review_jobs_running_lease').on(t.leaseExpiresAt).where(sql`status = 'running'`),
   index('review_jobs_project_created').on(t.projectId, t.createdAt),
+  index('review_jobs_partitions').on(t.projectId, t.modelPartition, t.requestedPartition),
   uniqueIndex('review_jobs_idempotency').on(t.projectId, t.idempotencyKey).where(sql`idempotency_key is not null`),
 ]);
 

@@ -38,6 +38,8 @@ export const acceptanceEvents = pgTable('acceptance_events', {
   notePath: text('note_path').notNull(),
   gatePath: text('gate_path').notNull(),
   modelPartition: text('model_partition').notNull(),
+  /** The partition string the writer asked for (an alias, say) before resolution. */
+  requestedPartition: text('requested_partition'),
   revision: integer('revision').notNull(),
   kind: acceptanceKind('kind').notNull(),
   noteSnapshotId: uuid('note_snapshot_id'),
@@ -55,6 +57,9 @@ export const acceptanceEvents = pgTable('acceptance_events', {
 }, (t) => [
   projectRef(t, 'acceptance_events_project_fk'),
   index('acceptance_events_pair').on(t.projectId, t.notePath, t.gatePath, t.modelPartition, t.id),
+  // The registry asks whether a partition or an alias was ever used.
+  index('acceptance_events_partition').on(t.projectId, t.modelPartition),
+  index('acceptance_events_requested').on(t.projectId, t.requestedPartition),
 ]);
 
 /**

@@ -7,6 +7,7 @@ import { createRouter } from './platform/router.js';
 import { serviceRoutes } from './platform/service-routes.js';
 import { authenticate } from './tenancy/auth/middleware.js';
 import { freshnessRoutes } from './freshness/routes.js';
+import { registryAreaRoutes } from './registry/routes.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 
 export const API_INFO = {
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', serviceRoutes);
   app.route('/v1', tenancyRoutes);
   app.route('/v1', freshnessRoutes);
+  app.route('/v1', registryAreaRoutes);
 
   app.doc31('/openapi.json', API_INFO);
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Gatehouse API' }));

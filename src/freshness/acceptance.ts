@@ -10,6 +10,7 @@ import { decodeCursor, iso, page } from '../platform/schemas.js';
 import type { Member } from '../tenancy/auth/principal.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
+import { resolvePartition } from '../registry/resolve.js';
 import { toArray } from './snapshots.js';
 
 export type AcceptanceKind = 'review' | 'ack' | 'retire' | 'import';
@@ -19,6 +20,8 @@ export interface PairKey { notePath: string; gatePath: string; modelPartition: s
 
 export interface AcceptanceInput extends PairKey {
   kind: AcceptanceKind;
+  /** What the writer asked for before registry resolution, when it differs. */
+  requestedPartition?: string | null;
   /** Null for retire events. */
   noteSnapshotId: string | null;
   gateSnapshotId: string | null;
@@ -68,6 +71,7 @@ export async function recordAcceptance(
       notePath: e.notePath,
       gatePath: e.gatePath,
       modelPartition: e.modelPartition,
+      requestedPartition: e.requestedPartition ?? null,
       revision: (e.expectedRevision ?? 0) + 1,
       kind: e.kind,
       noteSnapshotId: e.noteSnapshotId,
@@ -157,6 +161,7 @@ export function presentEvent(e: typeof acceptanceEvents.$inferSelect) {
     note_path: e.notePath,
     gate_path: e.gatePath,
     model_partition: e.modelPartition,
+    requested_partition: e.requestedPartition,
     note_sha256: e.noteSha256,
     gate_sha256: e.gateSha256,
     outcome: e.outcome,
@@ -170,9 +175,10 @@ export function presentEvent(e: typeof acceptanceEvents.$inferSelect) {
   };
 }
 
-export async function pairHistory(ctx: TenantContext, slug: string, q: PairKey & { limit: number; cursor?: string }) {
-  const before = decodeCursor<number>(q.cursor, 'number');
+export async function pairHistory(ctx: TenantContext, slug: string, query: PairKey & { limit: number; cursor?: string }) {
+  const before = decodeCursor<number>(query.cursor, 'number');
   return inProject(ctx, slug, async (tx, project) => {
+    const q = { ...query, modelPartition: (await resolvePartition(tx, ctx, project, query.modelPartition, 'read')).model_partition };
     const rows = await tx.select().from(acceptanceEvents).where(and(
       eq(acceptanceEvents.projectId, project.id),
       eq(acceptanceEvents.notePath, q.notePath),

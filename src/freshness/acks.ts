@@ -4,6 +4,7 @@
 import { ApiError } from '../platform/errors.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
+import { resolvePartition } from '../registry/resolve.js';
 import { type AcceptanceInput, recordAcceptance } from './acceptance.js';
 import { lockCurrent, pairKey, requireSnapshots, textKey } from './lookup.js';
 
@@ -22,8 +23,10 @@ export interface AckRequest {
   pairs: AckPair[];
 }
 
-export async function ackPairs(ctx: TenantContext, slug: string, req: AckRequest) {
+export async function ackPairs(ctx: TenantContext, slug: string, request: AckRequest) {
   return inProject(ctx, slug, async (tx, project) => {
+    const resolution = await resolvePartition(tx, ctx, project, request.model_partition, 'write');
+    const req = { ...request, model_partition: resolution.model_partition };
     const missingReason = req.pairs.findIndex((p) => !p.reason && !req.reason);
     if (missingReason >= 0) {
       throw new ApiError('validation_failed', 'Every ack needs a reason (per pair, or one for the request)', { errors: [{ path: `body.pairs.${missingReason}.reason`, message: 'required when the request has no reason' }] });
@@ -53,10 +56,12 @@ export async function ackPairs(ctx: TenantContext, slug: string, req: AckRequest
       outcome: current.get(pairKey(p.note_path, p.gate_path))!.outcome,
       expectedRevision: p.expected_revision,
       reason: p.reason ?? req.reason ?? null,
+      requestedPartition: request.model_partition,
     }));
     await recordAcceptance(tx, ctx, project.id, events, ctx.now);
     return {
       model_partition: req.model_partition,
+      warnings: resolution.warnings,
       acked: req.pairs.map((p) => ({ note_path: p.note_path, gate_path: p.gate_path, revision: p.expected_revision + 1 })),
     };
   });

@@ -7,6 +7,7 @@ import { acceptanceCurrent, acceptanceEvents } from '../../drizzle/schema.js';
 import { notFound } from '../platform/errors.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
+import { resolvePartition } from '../registry/resolve.js';
 import { bodiesById, findSnapshots, textKey } from './lookup.js';
 
 export interface DiffQuery {
@@ -34,8 +35,9 @@ function partDiff(path: string, acceptedSha: string | null, acceptedText: string
   };
 }
 
-export async function diffPair(ctx: TenantContext, slug: string, q: DiffQuery) {
+export async function diffPair(ctx: TenantContext, slug: string, query: DiffQuery) {
   return inProject(ctx, slug, async (tx, project) => {
+    const q = { ...query, model_partition: (await resolvePartition(tx, ctx, project, query.model_partition, 'read')).model_partition };
     const pair = and(
       eq(acceptanceEvents.projectId, project.id), eq(acceptanceEvents.notePath, q.note_path),
       eq(acceptanceEvents.gatePath, q.gate_path), eq(acceptanceEvents.modelPartition, q.model_partition));

@@ -3,6 +3,7 @@
 // watches. `dry_run` lists them; otherwise exactly those are acked.
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
+import { resolvePartition } from '../registry/resolve.js';
 import { type AcceptanceInput, recordAcceptance } from './acceptance.js';
 import { bodiesById, findSnapshots, lockCurrent, pairKey, textKey } from './lookup.js';
 import { checkSelectSize, selectFreshness, type SelectInput } from './select.js';
@@ -26,9 +27,11 @@ interface Judged {
   detail?: string;
 }
 
-export async function ackTrivialChanges(ctx: TenantContext, slug: string, req: TrivialAckRequest, limits: Limits) {
-  checkSelectSize(req, limits);
+export async function ackTrivialChanges(ctx: TenantContext, slug: string, request: TrivialAckRequest, limits: Limits) {
+  checkSelectSize(request, limits);
   return inProject(ctx, slug, async (tx, project) => {
+    const resolution = await resolvePartition(tx, ctx, project, request.modelPartition, request.dryRun ? 'read' : 'write');
+    const req = { ...request, modelPartition: resolution.model_partition };
     const selected = await selectFreshness(tx, project.id, { ...req, statuses: ['stale'], reasons: undefined, includeFresh: false });
     const stale = selected.pairs;
     const current = await lockCurrent(tx, project.id, req.modelPartition, stale);
@@ -74,6 +77,7 @@ export async function ackTrivialChanges(ctx: TenantContext, slug: string, req: T
           outcome: row.outcome,
           expectedRevision: q.revision,
           // Without a reason from the caller, the ack records what changed.
+          requestedPartition: request.modelPartition,
           reason: req.reason ?? `trivial change: ${q.changed!.join(', ') || 'none'} not watched by the gate`,
         };
       });
@@ -81,6 +85,7 @@ export async function ackTrivialChanges(ctx: TenantContext, slug: string, req: T
     }
     return {
       model_partition: req.modelPartition,
+      warnings: resolution.warnings,
       dry_run: req.dryRun,
       acked: req.dryRun ? 0 : qualifying.length,
       qualifying: qualifying.map((q) => ({ ...q, revision: req.dryRun ? q.revision : (q.revision ?? 0) + 1 })),

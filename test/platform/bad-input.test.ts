@@ -49,7 +49,10 @@ beforeAll(async () => {
   const group = await env.request('POST', '/v1/org/groups', { token: org.ownerToken, body: { name: 'bad-input' } });
   const spare = await env.request('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'spare' } });
   const text = await env.uploadText(org.ownerToken, project.slug, 'kb/notes/bad.md', '# Bad input\n');
-  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256 };
+  await env.request('POST', `/v1/projects/${project.slug}/registry/partitions`, { token: org.ownerToken, body: { model_partition: 'fixture-part' } });
+  await env.request('PUT', `/v1/projects/${project.slug}/registry/aliases/fixture-alias`, { token: org.ownerToken, body: { model_partition: 'fixture-part' } });
+  await env.request('PUT', `/v1/projects/${project.slug}/registry/runner-models/fixture-part/fixture-runner`, { token: org.ownerToken, body: { runner_model: 'm-1' } });
+  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256, partition: 'fixture-part', alias: 'fixture-alias', runner: 'fixture-runner' };
 });
 afterAll(() => env.close());
 
@@ -98,6 +101,9 @@ describe('bad input', () => {
       group: ['not-a-uuid'],
       token: ['not-a-uuid'],
       sha256: ['XYZ', 'a'.repeat(63), 'A'.repeat(64)],
+      partition: [' lead', 'x'.repeat(129), 'a b'],
+      alias: ['-x', 'a\u0000b'],
+      runner: ['UPPER', '-dash', 'a'.repeat(65)],
     };
     for (const o of operations.filter((op) => /\{\w+\}/.test(op.path))) {
       for (const [param, values] of Object.entries(bad)) {

@@ -55,7 +55,10 @@ beforeAll(async () => {
   const group = await env.request('POST', '/v1/org/groups', { token: a.ownerToken, body: { name: 'matrix-group' } });
   const spare = await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'spare' } });
   const text = await env.uploadText(a.ownerToken, project.slug, 'kb/notes/matrix.md', '# Matrix\n');
-  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256 };
+  await env.request('POST', `/v1/projects/${project.slug}/registry/partitions`, { token: a.ownerToken, body: { model_partition: 'fixture-part' } });
+  await env.request('PUT', `/v1/projects/${project.slug}/registry/aliases/fixture-alias`, { token: a.ownerToken, body: { model_partition: 'fixture-part' } });
+  await env.request('PUT', `/v1/projects/${project.slug}/registry/runner-models/fixture-part/fixture-runner`, { token: a.ownerToken, body: { runner_model: 'm-1' } });
+  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256, partition: 'fixture-part', alias: 'fixture-alias', runner: 'fixture-runner' };
 
   const revoked = await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'revoked' } });
   await env.request('DELETE', `/v1/org/tokens/${revoked.json.id}`, { token: a.ownerToken });

@@ -59,7 +59,9 @@ export const SelectedPair = z.object({
 }).openapi('SelectedPair');
 
 export const SelectResult = z.object({
-  model_partition: z.string(),
+  model_partition: z.string().openapi({ description: 'The partition the request resolved to (through an alias, say)' }),
+  requested_partition: z.string(),
+  warnings: z.array(z.string()),
   counts: z.object({ fresh: z.number().int(), stale: z.number().int(), missing: z.number().int(), total: z.number().int() }),
   reasons: z.object({ never_reviewed: z.number().int(), note_changed: z.number().int(), gate_changed: z.number().int(), both_changed: z.number().int() }),
   pairs: z.array(SelectedPair),
@@ -95,7 +97,7 @@ export const PairQuery = z.object({ note_path: RepoPath, gate_path: RepoPath, mo
 
 export const AcceptanceEventSchema = z.object({
   id: z.number().int(), revision: z.number().int(), kind: z.enum(['review', 'ack', 'retire', 'import']),
-  note_path: z.string(), gate_path: z.string(), model_partition: z.string(),
+  note_path: z.string(), gate_path: z.string(), model_partition: z.string(), requested_partition: z.string().nullable(),
   note_sha256: z.string().nullable(), gate_sha256: z.string().nullable(), outcome: z.enum(['pass', 'warn', 'fail', 'error']).nullable(),
   job_id: z.string().nullable(), job_item_id: z.string().nullable(), reason: z.string().nullable(), provenance: z.unknown(),
   actor_user_id: z.string().nullable(), actor_token_id: z.string().nullable(), created_at: Timestamp,
@@ -124,6 +126,7 @@ export const AckBody = z.object({
 
 export const AckResult = z.object({
   model_partition: z.string(),
+  warnings: z.array(z.string()),
   acked: z.array(z.object({ note_path: z.string(), gate_path: z.string(), revision: z.number().int() })),
 }).openapi('AckResult');
 
@@ -134,7 +137,7 @@ const Judged = z.object({
 });
 
 export const TrivialAckResult = z.object({
-  model_partition: z.string(), dry_run: z.boolean(), acked: z.number().int(),
+  model_partition: z.string(), warnings: z.array(z.string()), dry_run: z.boolean(), acked: z.number().int(),
   qualifying: z.array(Judged), not_qualifying: z.array(Judged),
   counts: z.object({ fresh: z.number().int(), stale: z.number().int(), missing: z.number().int(), total: z.number().int() }),
 }).openapi('TrivialAckResult');

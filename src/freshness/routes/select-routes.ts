@@ -6,6 +6,7 @@ import { tenantContext } from '../../tenancy/context.js';
 import { inProject } from '../../tenancy/projects.js';
 import { pairHistory } from '../acceptance.js';
 import { diffPair } from '../diff.js';
+import { resolvePartition } from '../../registry/resolve.js';
 import { checkSelectSize, selectFreshness } from '../select.js';
 import { DiffQuery, DiffResult, HistorySchema, PairQuery, ProjectParam, SelectBody, SelectResult } from './schemas.js';
 
@@ -36,8 +37,12 @@ export const selectRoutes = createRouter()
     const body = c.req.valid('json');
     const input = { modelPartition: body.model_partition, notes: body.notes, gates: body.gates, pairs: body.pairs, statuses: body.status, reasons: body.reason, includeFresh: body.include_fresh };
     checkSelectSize(input, c.get('deps').limits);
-    const result = await inProject(ctx, c.req.valid('param').project, (tx, project) => selectFreshness(tx, project.id, input));
-    return c.json({ model_partition: body.model_partition, ...result }, 200);
+    const answer = await inProject(ctx, c.req.valid('param').project, async (tx, project) => {
+      const resolution = await resolvePartition(tx, ctx, project, body.model_partition, 'read');
+      const result = await selectFreshness(tx, project.id, { ...input, modelPartition: resolution.model_partition });
+      return { model_partition: resolution.model_partition, requested_partition: body.model_partition, warnings: resolution.warnings, ...result };
+    });
+    return c.json(answer, 200);
   })
   .openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');
