@@ -23,7 +23,10 @@ export const reviewJobs = pgTable('review_jobs', {
   priority: integer('priority').notNull().default(0),
   attempts: integer('attempts').notNull().default(0),
   maxAttempts: integer('max_attempts').notNull().default(3),
+  /** Who holds the lease (the worker's label, for people to read). */
   leaseOwner: text('lease_owner'),
+  /** The lease itself: a fresh secret per claim that heartbeats, results and finalize must present. */
+  leaseId: uuid('lease_id'),
   leaseExpiresAt: tstz('lease_expires_at'),
   idempotencyKey: text('idempotency_key'),
   context: jsonb('context').notNull().default(sql`'{}'::jsonb`),

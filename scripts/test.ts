@@ -26,7 +26,8 @@ for (const suite of suites) {
   try {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     totals.passed += json.numPassedTests;
-    totals.failed += json.numFailedTests;
+    // A file that fails to load or whose hooks fail counts as a failed suite, not a failed test: count both.
+    totals.failed += json.numFailedTests + (json.numFailedTestSuites ?? 0);
     totals.skipped += json.numPendingTests + (json.numTodoTests ?? 0);
   } catch {
     console.error(`test: the ${suite.name} suite wrote no report`);

@@ -6,6 +6,7 @@ import { ApiError, onError, problem } from './platform/errors.js';
 import { createRouter } from './platform/router.js';
 import { serviceRoutes } from './platform/service-routes.js';
 import { authenticate } from './tenancy/auth/middleware.js';
+import { executionRoutes } from './execution/routes.js';
 import { freshnessRoutes } from './freshness/routes.js';
 import { registryAreaRoutes } from './registry/routes.js';
 import { tenancyRoutes } from './tenancy/routes.js';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', tenancyRoutes);
   app.route('/v1', freshnessRoutes);
   app.route('/v1', registryAreaRoutes);
+  app.route('/v1', executionRoutes);
 
   app.doc31('/openapi.json', API_INFO);
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Gatehouse API' }));

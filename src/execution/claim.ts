@@ -1,0 +1,149 @@
+// Claiming work: one statement with FOR UPDATE SKIP LOCKED, so concurrent
+// runners never get the same job and never wait on each other; leases that
+// expire go back to the queue (or fail at max_attempts) before every claim.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { projects, reviewJobItems, reviewJobs, snapshots } from '../../drizzle/schema.js';
+import { type Database, rowsOf, type Tx, withTenant } from '../platform/db.js';
+import { ApiError } from '../platform/errors.js';
+import { inTenant, type TenantContext } from '../tenancy/context.js';
+import { visibleProjects } from '../tenancy/projects.js';
+import { presentJob, type JobRow } from './present.js';
+
+export interface ClaimRequest {
+  runner: string;
+  worker?: string;
+  projects?: string[];
+  partitions?: string[];
+  lease_seconds: number;
+  wait_seconds: number;
+}
+
+/**
+ * Expired leases: back to `queued` with attempts + 1, or `failed` once
+ * attempts reach max_attempts. Runs at every claim (this org, by RLS) and on
+ * the scheduled trigger (every org).
+ */
+export async function reapExpiredLeases(tx: Tx): Promise<number> {
+  const rows = rowsOf<{ id: string }>(await tx.execute(sql`
+    update review_jobs set
+      attempts = attempts + 1,
+      status = case when attempts + 1 >= max_attempts then 'failed'::job_status else 'queued'::job_status end,
+      error = case when attempts + 1 >= max_attempts
+        then jsonb_build_object('code', 'lease_expired', 'detail', 'the lease expired ' || (attempts + 1) || ' time(s); no more attempts')
+        else error end,
+      finished_at = case when attempts + 1 >= max_attempts then now() else finished_at end,
+      lease_owner = null, lease_id = null, lease_expires_at = null, updated_at = now()
+    where status = 'running' and lease_expires_at < now()
+    returning id`));
+  return rows.length;
+}
+
+/**
+ * The claim itself. The candidate is the best queued job (priority, then
+ * age) among the projects the caller may see and asked for, skipping rows
+ * another claimer holds; the partial index on queued jobs keeps the scan
+ * small. The lease clock is the database's, shared by every isolate.
+ */
+async function claimOne(tx: Tx, ctx: TenantContext, req: ClaimRequest): Promise<JobRow | null> {
+  const visible = tx.select({ id: projects.id }).from(projects)
+    .where(and(visibleProjects(ctx.member), req.projects ? inArray(projects.slug, req.projects) : undefined));
+  const leaseId = crypto.randomUUID();
+  const rows = rowsOf<Record<string, unknown>>(await tx.execute(sql`
+    with candidate as (
+      select j.id from review_jobs j
+      where j.status = 'queued'
+        and j.runner = ${req.runner}
+        and j.project_id in (${visible})
+        ${req.partitions ? sql`and j.model_partition in (${sql.join(req.partitions.map((p) => sql`${p}`), sql`, `)})` : sql``}
+      order by j.priority desc, j.created_at, j.id
+      limit 1
+      for update skip locked
+    )
+    update review_jobs j set
+      status = 'running', lease_owner = ${req.worker ?? req.runner}, lease_id = ${leaseId},
+      lease_expires_at = now() + make_interval(secs => ${req.lease_seconds}),
+      started_at = coalesce(j.started_at, now()), updated_at = now()
+    from candidate where j.id = candidate.id
+    returning j.id`));
+  if (rows.length === 0) return null;
+  const [job] = await tx.select().from(reviewJobs).where(eq(reviewJobs.id, rows[0].id as string));
+  return job;
+}
+
+/** Everything a runner needs to render prompts: each item's exact note and gate texts. */
+async function claimedWork(tx: Tx, job: JobRow) {
+  const note = snapshots;
+  const items = await tx.select({
+    id: reviewJobItems.id, ordinal: reviewJobItems.ordinal, notePath: reviewJobItems.notePath, gatePath: reviewJobItems.gatePath,
+    expectedRevision: reviewJobItems.expectedRevision, status: reviewJobItems.status, outcome: reviewJobItems.outcome,
+    noteSnapshotId: reviewJobItems.noteSnapshotId, gateSnapshotId: reviewJobItems.gateSnapshotId,
+  }).from(reviewJobItems).where(eq(reviewJobItems.jobId, job.id)).orderBy(reviewJobItems.ordinal);
+  const ids = [...new Set(items.flatMap((i) => [i.noteSnapshotId, i.gateSnapshotId]))];
+  const texts = await tx.select({ id: note.id, sha256: note.sha256, body: note.body }).from(note).where(inArray(note.id, ids));
+  const byId = new Map(texts.map((t) => [t.id, t]));
+  return items.map((i) => ({
+    id: i.id,
+    ordinal: i.ordinal,
+    note_path: i.notePath,
+    gate_path: i.gatePath,
+    note_sha256: byId.get(i.noteSnapshotId)!.sha256,
+    gate_sha256: byId.get(i.gateSnapshotId)!.sha256,
+    note_text: byId.get(i.noteSnapshotId)!.body,
+    gate_text: byId.get(i.gateSnapshotId)!.body,
+    expected_revision: i.expectedRevision,
+    status: i.status,
+    outcome: i.outcome,
+  }));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Claim a job, long-polling up to wait_seconds instead of making runners
+ * spin: each attempt is its own short transaction, so a waiting claimer
+ * holds no locks and no connection between attempts.
+ */
+export async function claimJob(ctx: TenantContext, req: ClaimRequest, signal?: AbortSignal) {
+  const deadline = Date.now() + req.wait_seconds * 1000;
+  let pause = 100;
+  for (;;) {
+    const claimed = await inTenant(ctx, async (tx) => {
+      await reapExpiredLeases(tx);
+      const job = await claimOne(tx, ctx, req);
+      if (!job) return null;
+      const [project] = await tx.select({ slug: projects.slug }).from(projects).where(eq(projects.id, job.projectId));
+      return { job: presentJob(job, project.slug), lease: { id: job.leaseId!, expires_at: new Date(job.leaseExpiresAt!).toISOString() }, items: await claimedWork(tx, job) };
+    });
+    if (claimed || Date.now() >= deadline || signal?.aborted) return claimed;
+    await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+    pause = Math.min(pause * 2, 1000);
+  }
+}
+
+/** A held lease, checked for every runner call; 409 once it is lost. */
+export async function requireLease(tx: Tx, job: JobRow, leaseId: string): Promise<void> {
+  if (job.status !== 'running' || job.leaseId !== leaseId) {
+    throw new ApiError('lease_lost', job.status === 'running'
+      ? 'This lease is not the job\'s current lease (it expired and the job was claimed again)'
+      : `The job is ${job.status}; its lease is over`, { job_status: job.status });
+  }
+  const [row] = rowsOf<{ live: boolean }>(await tx.execute(sql`select ${job.leaseExpiresAt}::timestamptz > now() as live`));
+  if (!row.live) throw new ApiError('lease_lost', 'The lease has expired; the job goes back to the queue');
+}
+
+export async function heartbeat(tx: Tx, job: JobRow, leaseId: string, leaseSeconds: number) {
+  await requireLease(tx, job, leaseId);
+  const [updated] = await tx.update(reviewJobs).set({
+    leaseExpiresAt: sql`now() + make_interval(secs => ${leaseSeconds})`,
+    updatedAt: sql`now()`,
+  }).where(eq(reviewJobs.id, job.id)).returning();
+  return { lease: { id: leaseId, expires_at: new Date(updated.leaseExpiresAt!).toISOString() } };
+}
+
+/** The scheduled reaper over every org (operator-side listing, then each org in its own tenant transaction). */
+export async function reapAllOrgs(db: Database): Promise<number> {
+  const orgs = rowsOf<{ org_id: string }>(await db.execute(sql`select distinct org_id from review_jobs where status = 'running' and lease_expires_at < now()`));
+  let total = 0;
+  for (const { org_id } of orgs) total += await withTenant(db, { orgId: org_id }, (tx) => reapExpiredLeases(tx));
+  return total;
+}

@@ -1,0 +1,193 @@
+// Reading and changing one job: load (visibility through its project),
+// results, finalize, cancel, artifact, lists.
+import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { projects, reviewJobItems, reviewJobs } from '../../drizzle/schema.js';
+import { type AcceptanceInput, recordAcceptance } from '../freshness/acceptance.js';
+import { rowsOf, type Tx } from '../platform/db.js';
+import { toArray } from '../freshness/snapshots.js';
+import { ApiError, notFound } from '../platform/errors.js';
+import { decodeCursor, page } from '../platform/schemas.js';
+import { inTenant, type TenantContext } from '../tenancy/context.js';
+import { inProject, visibleProjects } from '../tenancy/projects.js';
+import { heartbeat, requireLease } from './claim.js';
+import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** A job the caller may see (its project is visible), locked when asked; else 404. */
+export async function loadJob(tx: Tx, ctx: TenantContext, jobId: string, lock = false) {
+  const query = tx.select({ job: reviewJobs, slug: projects.slug }).from(reviewJobs)
+    .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
+    .where(and(eq(reviewJobs.id, jobId), visibleProjects(ctx.member)));
+  const rows = lock ? await query.for('update', { of: reviewJobs }) : await query;
+  if (rows.length === 0) throw notFound(`Job ${jobId}`);
+  return rows[0];
+}
+
+async function itemsOf(tx: Tx, jobId: string): Promise<ItemRow[]> {
+  return tx.select().from(reviewJobItems).where(eq(reviewJobItems.jobId, jobId)).orderBy(reviewJobItems.ordinal);
+}
+
+export async function getJob(ctx: TenantContext, jobId: string) {
+  return inTenant(ctx, async (tx) => {
+    const { job, slug } = await loadJob(tx, ctx, jobId);
+    return { ...presentJob(job, slug), items: (await itemsOf(tx, job.id)).map((i) => presentItem(i)) };
+  });
+}
+
+export async function extendLease(ctx: TenantContext, jobId: string, leaseId: string, leaseSeconds: number) {
+  return inTenant(ctx, async (tx) => {
+    const { job } = await loadJob(tx, ctx, jobId, true);
+    return heartbeat(tx, job, leaseId, leaseSeconds);
+  });
+}
+
+export interface ResultBody {
+  lease_id: string;
+  outcome: 'pass' | 'warn' | 'fail' | 'error';
+  artifact: string;
+  telemetry?: Record<string, unknown>;
+}
+
+const sameResult = (item: ItemRow, body: ResultBody) =>
+  item.outcome === body.outcome && item.artifact === body.artifact && JSON.stringify(item.telemetry ?? null) === JSON.stringify(body.telemetry ?? null);
+
+/**
+ * One item's result. While the job runs, only the lease holder may write
+ * it (a retry may replace it); once the job is over, the same result again
+ * is a harmless 200 and a different one is 409.
+ */
+export async function putResult(ctx: TenantContext, jobId: string, itemId: string, body: ResultBody) {
+  return inTenant(ctx, async (tx) => {
+    const { job } = await loadJob(tx, ctx, jobId, true);
+    const [item] = await tx.select().from(reviewJobItems).where(and(eq(reviewJobItems.id, itemId), eq(reviewJobItems.jobId, job.id)));
+    if (!item) throw notFound(`Item ${itemId} of job ${jobId}`);
+    if (TERMINAL.has(job.status)) {
+      if (item.status === 'done' && sameResult(item, body)) return { ...presentItem(item), replayed: true };
+      throw new ApiError('job_finalized', `The job is ${job.status}; its results can no longer change`);
+    }
+    await requireLease(tx, job, body.lease_id);
+    if (item.status === 'done' && sameResult(item, body)) return { ...presentItem(item), replayed: true };
+    const [updated] = await tx.update(reviewJobItems).set({
+      status: 'done', outcome: body.outcome, artifact: body.artifact, telemetry: body.telemetry ?? null, completedAt: sql`now()`,
+    }).where(eq(reviewJobItems.id, item.id)).returning();
+    return { ...presentItem(updated), replayed: false };
+  });
+}
+
+/** Telemetry is evidence: a model other than the job's runner model is a warning, nothing more. */
+function telemetryWarnings(job: JobRow, items: ItemRow[]): string[] {
+  const warnings: string[] = [];
+  for (const item of items) {
+    const t = (item.telemetry ?? {}) as Record<string, unknown>;
+    const observed = typeof t.model === 'string' ? t.model : typeof t.observed_model === 'string' ? t.observed_model : null;
+    if (observed && job.runnerModel && observed !== job.runnerModel) {
+      warnings.push(`item ${item.ordinal} (${item.notePath} x ${item.gatePath}) reports model ${observed}, not the job's runner model ${job.runnerModel}`);
+    }
+  }
+  return warnings;
+}
+
+/**
+ * All or nothing, in one transaction: if every item has a result and none
+ * is `error`, one `review` acceptance per item (each checked against the
+ * revision its pair had when the job was made) and the job succeeds;
+ * otherwise the job fails with the reason and no pair advances. A revision
+ * conflict is tried inside a savepoint so the job can still be marked failed.
+ */
+export async function finalizeJob(ctx: TenantContext, jobId: string, leaseId: string) {
+  return inTenant(ctx, async (tx) => {
+    const { job, slug } = await loadJob(tx, ctx, jobId, true);
+    if (TERMINAL.has(job.status)) return { ...presentJob(job, slug), items: (await itemsOf(tx, job.id)).map((i) => presentItem(i)), replayed: true };
+    await requireLease(tx, job, leaseId);
+    const items = await itemsOf(tx, job.id);
+    const warnings = [...(job.warnings as string[]), ...telemetryWarnings(job, items)];
+    const pending = items.filter((i) => i.status !== 'done');
+    const errored = items.filter((i) => i.outcome === 'error');
+    let error: Record<string, unknown> | null = null;
+    if (pending.length > 0) error = { code: 'incomplete', detail: `${pending.length} of ${items.length} items have no result`, items: pending.map((i) => i.id) };
+    else if (errored.length > 0) error = { code: 'item_error', detail: `${errored.length} of ${items.length} items ended in error`, items: errored.map((i) => i.id) };
+    else {
+      const events: AcceptanceInput[] = items.map((i) => ({
+        notePath: i.notePath, gatePath: i.gatePath, modelPartition: job.modelPartition, requestedPartition: job.requestedPartition,
+        kind: 'review', noteSnapshotId: i.noteSnapshotId, gateSnapshotId: i.gateSnapshotId,
+        noteSha256: null, gateSha256: null, outcome: i.outcome, expectedRevision: i.expectedRevision, jobId: job.id, jobItemId: i.id,
+      }));
+      await fillHashes(tx, events);
+      try {
+        await tx.transaction((sp) => recordAcceptance(sp as Tx, ctx, job.projectId, events, ctx.now));
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'stale_baseline_revision') throw err;
+        error = { code: 'stale_baseline_revision', detail: err.detail, pairs: err.extra.pairs };
+      }
+    }
+    const [done] = await tx.update(reviewJobs).set({
+      status: error ? 'failed' : 'succeeded', error, warnings,
+      leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: sql`now()`, updatedAt: sql`now()`,
+    }).where(eq(reviewJobs.id, job.id)).returning();
+    return { ...presentJob(done, slug), items: items.map((i) => presentItem(i)), replayed: false };
+  });
+}
+
+async function fillHashes(tx: Tx, events: AcceptanceInput[]) {
+  const ids = [...new Set(events.flatMap((e) => [e.noteSnapshotId!, e.gateSnapshotId!]))];
+  const rows = rowsOf<{ id: string; sha256: string }>(await tx.execute(sql`select id, sha256 from snapshots where id = any(${toArray(ids)}::uuid[])`));
+  const sha = new Map(rows.map((r) => [r.id, r.sha256]));
+  for (const e of events) {
+    e.noteSha256 = sha.get(e.noteSnapshotId!)!;
+    e.gateSha256 = sha.get(e.gateSnapshotId!)!;
+  }
+}
+
+export async function cancelJob(ctx: TenantContext, jobId: string) {
+  return inTenant(ctx, async (tx) => {
+    const { job, slug } = await loadJob(tx, ctx, jobId, true);
+    if (job.status === 'cancelled') return presentJob(job, slug);
+    if (TERMINAL.has(job.status)) throw new ApiError('conflict', `The job already ${job.status}; only queued or running jobs can be cancelled`);
+    const [done] = await tx.update(reviewJobs).set({
+      status: 'cancelled', leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: sql`now()`, updatedAt: sql`now()`,
+      error: { code: 'cancelled', detail: 'cancelled by a user', by: ctx.member.userId },
+    }).where(eq(reviewJobs.id, job.id)).returning();
+    return presentJob(done, slug);
+  });
+}
+
+export async function getArtifact(ctx: TenantContext, jobId: string, itemId: string) {
+  return inTenant(ctx, async (tx) => {
+    const { job } = await loadJob(tx, ctx, jobId);
+    const [item] = await tx.select().from(reviewJobItems).where(and(eq(reviewJobItems.id, itemId), eq(reviewJobItems.jobId, job.id)));
+    if (!item) throw notFound(`Item ${itemId} of job ${jobId}`);
+    if (item.artifact === null) throw notFound(`An artifact for item ${itemId} (no result yet)`);
+    return { job_id: job.id, item_id: item.id, note_path: item.notePath, gate_path: item.gatePath, outcome: item.outcome, artifact: item.artifact };
+  });
+}
+
+export interface ListJobsQuery {
+  limit: number;
+  cursor?: string;
+  status?: string;
+  partition?: string;
+  runner?: string;
+  created_after?: string;
+  created_before?: string;
+}
+
+export async function listJobs(ctx: TenantContext, slug: string, q: ListJobsQuery) {
+  const cursor = decodeCursor<string>(q.cursor, 'string');
+  return inProject(ctx, slug, async (tx, project) => {
+    const [cursorAt, cursorId] = cursor ? cursor.split('|') : [];
+    const filters: (SQL | undefined)[] = [
+      eq(reviewJobs.projectId, project.id),
+      q.status ? eq(reviewJobs.status, q.status as JobRow['status']) : undefined,
+      q.partition ? eq(reviewJobs.modelPartition, q.partition) : undefined,
+      q.runner ? eq(reviewJobs.runner, q.runner) : undefined,
+      q.created_after ? gte(reviewJobs.createdAt, q.created_after) : undefined,
+      q.created_before ? lte(reviewJobs.createdAt, q.created_before) : undefined,
+      cursor ? sql`(${reviewJobs.createdAt}, ${reviewJobs.id}) < (${cursorAt}::timestamptz, ${cursorId}::uuid)` : undefined,
+    ];
+    const rows = await tx.select().from(reviewJobs).where(and(...filters)).orderBy(desc(reviewJobs.createdAt), desc(reviewJobs.id)).limit(q.limit + 1);
+    // The raw timestamp keeps microseconds; an ISO string would drop them and skip rows made in the same millisecond.
+    const { items, next_cursor } = page(rows, q.limit, (r) => `${r.createdAt}|${r.id}`);
+    return { items: items.map((r) => presentJob(r, project.slug)), next_cursor };
+  });
+}
