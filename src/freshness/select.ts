@@ -53,85 +53,101 @@ function requestedPairs(input: SelectInput): SQL {
     cross join unnest(${toArray(gates.map((x) => x.path))}::text[], ${toArray(gates.map((x) => x.sha256))}::text[]) as g(path, sha256)`;
 }
 
+/** Duplicates would count twice: keep the first of each path, or of each pair. */
+function distinct(input: SelectInput): SelectInput {
+  const firstBy = <T>(items: T[] | undefined, key: (x: T) => string) => {
+    const seen = new Set<string>();
+    return items?.filter((x) => !seen.has(key(x)) && seen.add(key(x)));
+  };
+  return {
+    ...input,
+    notes: firstBy(input.notes, (x) => x.path),
+    gates: firstBy(input.gates, (x) => x.path),
+    pairs: firstBy(input.pairs, (x) => `${x.note_path}\u0000${x.gate_path}`),
+  };
+}
+
+function classify(row: { note_sha256: string; gate_sha256: string; accepted_note_sha256: string | null; accepted_gate_sha256: string | null; kind: string | null }): { status: Status; reason: Reason | null } {
+  if (row.accepted_note_sha256 === null || row.kind === 'retire') return { status: 'missing', reason: 'never_reviewed' };
+  const note = row.accepted_note_sha256 !== row.note_sha256;
+  const gate = row.accepted_gate_sha256 !== row.gate_sha256;
+  if (note && gate) return { status: 'stale', reason: 'both_changed' };
+  if (note) return { status: 'stale', reason: 'note_changed' };
+  if (gate) return { status: 'stale', reason: 'gate_changed' };
+  return { status: 'fresh', reason: null };
+}
+
 /**
  * One statement, shaped for 10,000 notes x 10 gates in a request:
  * - `requested` expands the manifests in SQL (the pairs never cross the wire);
- * - `classified` is one hash join against this partition's current rows
- *   (a retired row counts as never reviewed, but still carries its revision);
- * - the answer is the non-fresh pairs (or all, on request), one row per
- *   status/reason with its count, and the manifest entries whose text the
- *   server does not hold, told apart by `row_kind`. Counts always cover
- *   every requested pair, whatever the filters.
+ * - one hash join against this partition's current rows, returning only the
+ *   pairs that are not fresh (every pair with include_fresh), nothing
+ *   materialised in between; fresh pairs are counted as the rest;
+ * - the manifest entries whose text the server does not hold ride along in
+ *   the same answer, told apart by `row_kind`.
+ * A retired row reads as never reviewed but still carries its revision.
+ * Counts always cover every requested pair, whatever the filters.
  */
-export async function selectFreshness(tx: Tx, projectId: string, input: SelectInput): Promise<SelectResult> {
-  const statuses = input.statuses?.length ? input.statuses : null;
-  const reasons = input.reasons?.length ? input.reasons : null;
+export async function selectFreshness(tx: Tx, projectId: string, raw: SelectInput): Promise<SelectResult> {
+  const input = distinct(raw);
+  const statuses = input.statuses?.length ? new Set(input.statuses) : null;
+  const reasons = input.reasons?.length ? new Set(input.reasons) : null;
+  const includeFresh = input.includeFresh ?? false;
+  const total = input.pairs ? input.pairs.length : (input.notes?.length ?? 0) * (input.gates?.length ?? 0);
   const entries = input.pairs
     ? [...input.pairs.map((p) => ({ path: p.note_path, sha256: p.note_sha256 })), ...input.pairs.map((p) => ({ path: p.gate_path, sha256: p.gate_sha256 }))]
     : [...(input.notes ?? []), ...(input.gates ?? [])];
   const rows = rowsOf<{
-    row_kind: 'pair' | 'count' | 'missing_text';
-    note_path: string | null; gate_path: string | null; status: Status | null; reason: Reason | null;
-    note_sha256: string | null; gate_sha256: string | null;
-    accepted_note_sha256: string | null; accepted_gate_sha256: string | null; revision: number | null; n: number | null;
+    row_kind: 'pair' | 'missing_text';
+    note_path: string; gate_path: string | null; note_sha256: string; gate_sha256: string | null;
+    accepted_note_sha256: string | null; accepted_gate_sha256: string | null; revision: number | null; kind: string | null;
   }>(await tx.execute(sql`
-    with requested as materialized (${requestedPairs(input)}),
-    classified as materialized (
-      select r.note_path, r.gate_path, r.note_sha256, r.gate_sha256,
-             c.note_sha256 as accepted_note_sha256, c.gate_sha256 as accepted_gate_sha256, c.revision,
-             case when c.note_sha256 is null or c.kind = 'retire' then 'missing'
-                  when c.note_sha256 = r.note_sha256 and c.gate_sha256 = r.gate_sha256 then 'fresh'
-                  else 'stale' end as status,
-             case when c.note_sha256 is null or c.kind = 'retire' then 'never_reviewed'
-                  when c.note_sha256 <> r.note_sha256 and c.gate_sha256 <> r.gate_sha256 then 'both_changed'
-                  when c.note_sha256 <> r.note_sha256 then 'note_changed'
-                  when c.gate_sha256 <> r.gate_sha256 then 'gate_changed' end as reason
-      from requested r
-      left join acceptance_current c
-        on c.project_id = ${projectId} and c.model_partition = ${input.modelPartition}
-       and c.note_path = r.note_path and c.gate_path = r.gate_path
-    ),
+    with requested as (${requestedPairs(input)}),
     entries as (
       select distinct e.path, e.sha256
       from unnest(${toArray(entries.map((e) => e.path))}::text[], ${toArray(entries.map((e) => e.sha256))}::text[]) as e(path, sha256)
     )
-    select 'pair' as row_kind, note_path, gate_path, status, reason, note_sha256, gate_sha256,
-           accepted_note_sha256, accepted_gate_sha256, revision, null::int as n
-    from classified
-    where (status <> 'fresh' or ${input.includeFresh ?? false}::boolean)
-      and (${statuses === null}::boolean or status = any(${toArray(statuses ?? [])}::text[]))
-      and (${reasons === null}::boolean or reason = any(${toArray(reasons ?? [])}::text[]))
+    select 'pair' as row_kind, r.note_path, r.gate_path, r.note_sha256, r.gate_sha256,
+           c.note_sha256 as accepted_note_sha256, c.gate_sha256 as accepted_gate_sha256, c.revision, c.kind::text as kind
+    from requested r
+    left join acceptance_current c
+      on c.project_id = ${projectId} and c.model_partition = ${input.modelPartition}
+     and c.note_path = r.note_path and c.gate_path = r.gate_path
+    where ${includeFresh}::boolean or c.note_sha256 is null or c.kind = 'retire'
+       or c.note_sha256 <> r.note_sha256 or c.gate_sha256 <> r.gate_sha256
     union all
-    select 'count', null, null, status, reason, null, null, null, null, null, count(*)::int
-    from classified group by status, reason
-    union all
-    select 'missing_text', e.path, null, null, null, e.sha256, null, null, null, null, null
+    select 'missing_text', e.path, null, e.sha256, null, null, null, null, null
     from entries e
     where not exists (select 1 from snapshots s where s.project_id = ${projectId} and s.path = e.path and s.sha256 = e.sha256)
   `));
 
   const result: SelectResult = {
-    counts: { fresh: 0, stale: 0, missing: 0, total: 0 },
+    counts: { fresh: 0, stale: 0, missing: 0, total },
     reasons: { never_reviewed: 0, note_changed: 0, gate_changed: 0, both_changed: 0 },
     pairs: [],
     missing_texts: [],
   };
+  let listed = 0;
   for (const row of rows) {
-    if (row.row_kind === 'count') {
-      result.counts[row.status!] += row.n!;
-      result.counts.total += row.n!;
-      if (row.reason) result.reasons[row.reason] += row.n!;
-    } else if (row.row_kind === 'missing_text') {
-      result.missing_texts.push({ path: row.note_path!, sha256: row.note_sha256! });
-    } else {
-      result.pairs.push({
-        note_path: row.note_path!, gate_path: row.gate_path!, status: row.status!, reason: row.reason,
-        note_sha256: row.note_sha256!, gate_sha256: row.gate_sha256!,
-        accepted_note_sha256: row.accepted_note_sha256, accepted_gate_sha256: row.accepted_gate_sha256,
-        revision: row.revision === null ? null : Number(row.revision),
-      });
+    if (row.row_kind === 'missing_text') {
+      result.missing_texts.push({ path: row.note_path, sha256: row.note_sha256 });
+      continue;
     }
+    listed += 1;
+    const { status, reason } = classify(row as never);
+    result.counts[status] += 1;
+    if (reason) result.reasons[reason] += 1;
+    if ((statuses && !statuses.has(status)) || (reasons && (!reason || !reasons.has(reason)))) continue;
+    if (status === 'fresh' && !includeFresh) continue;
+    result.pairs.push({
+      note_path: row.note_path, gate_path: row.gate_path!, status, reason,
+      note_sha256: row.note_sha256, gate_sha256: row.gate_sha256!,
+      accepted_note_sha256: row.accepted_note_sha256, accepted_gate_sha256: row.accepted_gate_sha256,
+      revision: row.revision === null ? null : Number(row.revision),
+    });
   }
+  // Pairs not listed were fresh (the statement only returns the rest).
+  if (!includeFresh) result.counts.fresh = total - listed;
   result.pairs.sort((a, b) => (a.note_path < b.note_path ? -1 : a.note_path > b.note_path ? 1 : a.gate_path < b.gate_path ? -1 : a.gate_path > b.gate_path ? 1 : 0));
   result.missing_texts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return result;
