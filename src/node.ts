@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
-import { collectAllProjects } from './freshness/gc.js';
+import { runScheduledMaintenance } from './maintenance.js';
 import { nodeAuthConfig, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
 import { ensureLocalOrg } from './tenancy/bootstrap.js';
 
@@ -27,12 +27,12 @@ async function main() {
     console.log('gatehouse: mint more tokens with: npm run token -- --help');
   });
   // Scheduled maintenance, as the Workers cron trigger does it.
-  const gcEvery = Number(process.env.GATEHOUSE_GC_INTERVAL_SECONDS ?? 3600);
-  const gcTimer = gcEvery > 0 ? setInterval(() => {
-    collectAllProjects(database.db, new Date())
-      .then((r) => r.snapshots > 0 && console.log(`gatehouse: scheduled gc collected ${r.snapshots} snapshots (${r.bytes} bytes)`))
-      .catch((err) => console.error(`gatehouse: scheduled gc failed: ${err instanceof Error ? err.message : String(err)}`));
-  }, gcEvery * 1000) : undefined;
+  const every = Number(process.env.GATEHOUSE_MAINTENANCE_INTERVAL_SECONDS ?? 300);
+  const gcTimer = every > 0 ? setInterval(() => {
+    runScheduledMaintenance(database.db, new Date())
+      .then((r) => (r.reaped > 0 || r.gc.snapshots > 0) && console.log(`gatehouse: maintenance requeued ${r.reaped} expired leases, collected ${r.gc.snapshots} snapshots (${r.gc.bytes} bytes)`))
+      .catch((err) => console.error(`gatehouse: scheduled maintenance failed: ${err instanceof Error ? err.message : String(err)}`));
+  }, every * 1000) : undefined;
   gcTimer?.unref();
   const stop = () => {
     if (gcTimer) clearInterval(gcTimer);

@@ -4,7 +4,7 @@ import type { ExecutionContext } from 'hono';
 import { createRemoteJWKSet } from 'jose';
 import { createApp } from './app.js';
 import { defaultLimits, intFromEnv } from './platform/config.js';
-import { collectAllProjects } from './freshness/gc.js';
+import { runScheduledMaintenance } from './maintenance.js';
 import { neonPerRequest, neonPool } from './platform/drivers/neon.js';
 import { loadSigningKey } from './tenancy/auth/keys.js';
 import type { AuthConfig } from './tenancy/auth/tokens.js';
@@ -69,12 +69,12 @@ export default {
     return app.fetch(request, env, ctx);
   },
 
-  /** The cron trigger (wrangler.toml [triggers]): scheduled maintenance. */
+  /** The cron trigger (wrangler.toml [triggers]): lease reaper and snapshot GC. */
   async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const { pool, db } = neonPool({ connectionString: env.DATABASE_URL, wsProxy: env.GATEHOUSE_WS_PROXY });
     try {
-      const result = await collectAllProjects(db, new Date());
-      console.log(JSON.stringify({ level: 'info', message: 'scheduled gc', ...result }));
+      const result = await runScheduledMaintenance(db, new Date());
+      console.log(JSON.stringify({ level: 'info', message: 'scheduled maintenance', ...result }));
     } finally {
       ctx.waitUntil(pool.end());
     }

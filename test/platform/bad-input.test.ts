@@ -52,7 +52,10 @@ beforeAll(async () => {
   await env.request('POST', `/v1/projects/${project.slug}/registry/partitions`, { token: org.ownerToken, body: { model_partition: 'fixture-part' } });
   await env.request('PUT', `/v1/projects/${project.slug}/registry/aliases/fixture-alias`, { token: org.ownerToken, body: { model_partition: 'fixture-part' } });
   await env.request('PUT', `/v1/projects/${project.slug}/registry/runner-models/fixture-part/fixture-runner`, { token: org.ownerToken, body: { runner_model: 'm-1' } });
-  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256, partition: 'fixture-part', alias: 'fixture-alias', runner: 'fixture-runner' };
+  const gateText = await env.uploadText(org.ownerToken, project.slug, 'kb/gates/fixture.md', '# Gate\n');
+  const job = await env.request('POST', `/v1/projects/${project.slug}/jobs`, { token: org.ownerToken, body: { runner: 'fixture', model_partition: 'fixture-part', items: [{ note_path: text.path, note_sha256: text.sha256, gate_path: gateText.path, gate_sha256: gateText.sha256 }] } });
+  const jobView = await env.request('GET', `/v1/jobs/${job.json.jobs[0].id}`, { token: org.ownerToken });
+  fixtures = { job: jobView.json.id, item: jobView.json.items[0].id, project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256, partition: 'fixture-part', alias: 'fixture-alias', runner: 'fixture-runner' };
 });
 afterAll(() => env.close());
 
@@ -104,6 +107,8 @@ describe('bad input', () => {
       partition: [' lead', 'x'.repeat(129), 'a b'],
       alias: ['-x', 'a\u0000b'],
       runner: ['UPPER', '-dash', 'a'.repeat(65)],
+      job: ['not-a-uuid'],
+      item: ['not-a-uuid'],
     };
     for (const o of operations.filter((op) => /\{\w+\}/.test(op.path))) {
       for (const [param, values] of Object.entries(bad)) {

@@ -58,7 +58,10 @@ beforeAll(async () => {
   await env.request('POST', `/v1/projects/${project.slug}/registry/partitions`, { token: a.ownerToken, body: { model_partition: 'fixture-part' } });
   await env.request('PUT', `/v1/projects/${project.slug}/registry/aliases/fixture-alias`, { token: a.ownerToken, body: { model_partition: 'fixture-part' } });
   await env.request('PUT', `/v1/projects/${project.slug}/registry/runner-models/fixture-part/fixture-runner`, { token: a.ownerToken, body: { runner_model: 'm-1' } });
-  fixtures = { project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256, partition: 'fixture-part', alias: 'fixture-alias', runner: 'fixture-runner' };
+  const gateText = await env.uploadText(a.ownerToken, project.slug, 'kb/gates/fixture.md', '# Gate\n');
+  const job = await env.request('POST', `/v1/projects/${project.slug}/jobs`, { token: a.ownerToken, body: { runner: 'fixture', model_partition: 'fixture-part', items: [{ note_path: text.path, note_sha256: text.sha256, gate_path: gateText.path, gate_sha256: gateText.sha256 }] } });
+  const jobView = await env.request('GET', `/v1/jobs/${job.json.jobs[0].id}`, { token: a.ownerToken });
+  fixtures = { job: jobView.json.id, item: jobView.json.items[0].id, project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: text.sha256, partition: 'fixture-part', alias: 'fixture-alias', runner: 'fixture-runner' };
 
   const revoked = await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'revoked' } });
   await env.request('DELETE', `/v1/org/tokens/${revoked.json.id}`, { token: a.ownerToken });
@@ -98,7 +101,7 @@ describe('security matrix', () => {
   });
 
   it('another org\'s token against this org\'s ids: 404, and nothing of this org leaks', async () => {
-    const secrets = [a.id, a.ownerId, member.userId, viewer.userId, fixtures.group, fixtures.token, fixtures.project, fixtures.sha256];
+    const secrets = [a.id, a.ownerId, member.userId, viewer.userId, fixtures.group, fixtures.token, fixtures.project, fixtures.sha256, fixtures.job, fixtures.item];
     const failures: string[] = [];
     for (const o of secured) {
       const path = url(o);

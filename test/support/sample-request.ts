@@ -9,6 +9,7 @@ const pair = { note_path: 'kb/notes/sample.md', note_sha256: 'a'.repeat(64), gat
 export const bodyOverrides: Record<string, () => unknown> = {
   'POST /v1/projects/{project}/freshness': () => ({ model_partition: 'sample', pairs: [pair] }),
   'POST /v1/projects/{project}/acks/trivial': () => ({ model_partition: 'sample', pairs: [pair], dry_run: false }),
+  'POST /v1/projects/{project}/jobs': () => ({ runner: 'sample', model_partition: 'sample', items: [pair] }),
 };
 
 export interface Operation { method: string; path: string; op: any; key: string }

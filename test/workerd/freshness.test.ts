@@ -61,7 +61,7 @@ describe('freshness in workerd', () => {
     const { pool, db } = neonPool({ connectionString: env.DATABASE_URL!, wsProxy: env.GATEHOUSE_WS_PROXY });
     try {
       await db.execute(sql`update snapshots set created_at = now() - interval '2 hours' where sha256 = ${orphan.sha256}`);
-      await exports.default.scheduled({ cron: '23 * * * *' });
+      await exports.default.scheduled({ cron: '*/5 * * * *' });
       const left = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from snapshots where sha256 = ${orphan.sha256}`));
       expect(left[0].n).toBe(0);
     } finally {

@@ -1,0 +1,57 @@
+// Execution through the Worker entry inside workerd: create, claim with a
+// long-poll, results, finalize, and the cron trigger's lease reaper.
+import { env, exports } from 'cloudflare:workers';
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/freshness/names.js';
+import { neonPool } from '../../src/platform/drivers/neon.js';
+import { call, createOrg, operatorToken, unique, type OrgFixture } from './client.js';
+
+let org: OrgFixture;
+let project: string;
+const file = async (path: string, body: string) => ({ path, body, sha256: await sha256Hex(new TextEncoder().encode(body)) });
+
+beforeAll(async () => {
+  org = await createOrg(await operatorToken());
+  project = unique('exec');
+  await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug: project } });
+});
+
+describe('execution in workerd', () => {
+  it('creates a job from a select, a runner claims, reports and finalizes; the pair is then fresh', async () => {
+    const note = await file('kb/notes/a.md', '# A\n');
+    const gate = await file('kb/gates/g.md', '# G\n');
+    await call('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, body: { files: [note, gate] } });
+    const manifests = { notes: [{ path: note.path, sha256: note.sha256 }], gates: [{ path: gate.path, sha256: gate.sha256 }] };
+    const made = await call('POST', `/v1/projects/${project}/jobs`, { token: org.ownerToken, body: { runner: 'exec', model_partition: 'm', select: manifests } });
+    expect(made.status, made.text).toBe(201);
+    const claimed = await call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'exec', projects: [project], wait_seconds: 2 } });
+    expect(claimed.status, claimed.text).toBe(200);
+    expect(claimed.json.items[0].note_text).toBe(note.body);
+    const { job, lease, items } = claimed.json;
+    const result = await call('PUT', `/v1/jobs/${job.id}/items/${items[0].id}/result`, { token: org.ownerToken, body: { lease_id: lease.id, outcome: 'pass', artifact: '## Result: PASS' } });
+    expect(result.status, result.text).toBe(200);
+    const done = await call('POST', `/v1/jobs/${job.id}/finalize`, { token: org.ownerToken, body: { lease_id: lease.id } });
+    expect(done.json.status).toBe('succeeded');
+    const selected = await call('POST', `/v1/projects/${project}/freshness`, { token: org.ownerToken, body: { model_partition: 'm', ...manifests } });
+    expect(selected.json.counts).toMatchObject({ fresh: 1, total: 1 });
+    expect((await call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'exec', projects: [project], wait_seconds: 1 } })).status).toBe(204);
+  });
+
+  it('the cron trigger puts an expired lease back in the queue', async () => {
+    const note = await file('kb/notes/b.md', '# B\n');
+    const gate = await file('kb/gates/g.md', '# G\n');
+    await call('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, body: { files: [note, gate] } });
+    await call('POST', `/v1/projects/${project}/jobs`, { token: org.ownerToken, body: { runner: 'cron', model_partition: 'm', items: [{ note_path: note.path, note_sha256: note.sha256, gate_path: gate.path, gate_sha256: gate.sha256 }] } });
+    const claimed = await call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'cron', projects: [project] } });
+    const { pool, db } = neonPool({ connectionString: env.DATABASE_URL!, wsProxy: env.GATEHOUSE_WS_PROXY });
+    try {
+      await db.execute(sql`update review_jobs set lease_expires_at = now() - interval '1 second' where id = ${claimed.json.job.id}`);
+      await exports.default.scheduled({ cron: '*/5 * * * *' });
+    } finally {
+      await pool.end();
+    }
+    const job = await call('GET', `/v1/jobs/${claimed.json.job.id}`, { token: org.ownerToken });
+    expect(job.json).toMatchObject({ status: 'queued', attempts: 1, lease_owner: null });
+  });
+});
