@@ -18,8 +18,9 @@ export default defineConfig(async () => {
       name,
       env: { GATEHOUSE_TEST_DB: name },
       include: ['test/**/*.test.ts'],
-      // *.pg.test.ts need real concurrency: PostgreSQL only.
-      exclude: ['test/workerd/**', ...(name === 'pglite' ? ['test/**/*.pg.test.ts'] : [])],
+      // *.pg.test.ts need real concurrency: PostgreSQL only. *.pglite.test.ts
+      // exercise the embedded default itself (the CLI end to end): PGlite only.
+      exclude: ['test/workerd/**', ...(name === 'pglite' ? ['test/**/*.pg.test.ts'] : ['test/**/*.pglite.test.ts'])],
       globalSetup: ['test/support/global-setup.ts'],
     },
   });

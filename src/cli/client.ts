@@ -1,0 +1,47 @@
+// The API as the CLI sees it: JSON over fetch, problems turned into errors
+// that say what to do.
+import { CliError } from './errors.js';
+
+export interface Problem { status: number; code?: string; detail?: string; errors?: { path: string; message: string }[]; [k: string]: unknown }
+
+export class ApiClient {
+  constructor(readonly base: string, private readonly token: string) {}
+
+  async request<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; body: T }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, accept, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      throw new CliError(`Cannot reach the Gatehouse API at ${this.base} (${(err as Error).cause ? String((err as { cause: Error }).cause.message ?? (err as Error).cause) : (err as Error).message})`, 'is the server running, and is "api" in gatehouse.json right?');
+    }
+    const text = await res.text();
+    const parsed = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+    if (res.ok) return { status: res.status, body: parsed as T };
+    const problem = (typeof parsed === 'object' ? parsed : { detail: text }) as Problem;
+    throw apiError(res.status, problem);
+  }
+
+  get<T>(path: string) { return this.request<T>('GET', path); }
+  post<T>(path: string, body: unknown) { return this.request<T>('POST', path, body); }
+  put<T>(path: string, body: unknown) { return this.request<T>('PUT', path, body); }
+  delete<T>(path: string) { return this.request<T>('DELETE', path); }
+}
+
+export class ApiError extends CliError {
+  constructor(message: string, hint: string | undefined, readonly status: number, readonly problem: Problem) {
+    super(message, hint);
+  }
+}
+
+function apiError(status: number, p: Problem): ApiError {
+  const fields = p.errors?.length ? `\n${p.errors.slice(0, 10).map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : '';
+  const hint = status === 401 ? 'the token is missing, expired or revoked: set GATEHOUSE_TOKEN or run `gatehouse login`'
+    : status === 403 ? 'this token lacks the scope or role for that; ask an org admin for one that has it'
+      : status === 404 ? 'check "project" in gatehouse.json, and that your token can see it'
+        : undefined;
+  return new ApiError(`${p.detail ?? `HTTP ${status}`}${p.code ? ` (${p.code})` : ''}${fields}`, hint, status, p);
+}

@@ -1,0 +1,58 @@
+// gatehouse status: which pairs are stale or missing, and why.
+import { EXIT } from '../errors.js';
+import { readWorkspace, selection } from '../files.js';
+import { color, openSession, printJson } from '../session.js';
+
+export const STATUS_FORMAT = 'gatehouse-freshness-status/1';
+
+interface Pair { note_path: string; gate_path: string; status: string; reason: string | null; revision: number | null; note_sha256: string; gate_sha256: string }
+interface Answer { model_partition: string; requested_partition: string; warnings: string[]; counts: Record<string, number>; reasons: Record<string, number>; pairs: Pair[]; missing_texts: { path: string; sha256: string }[] }
+
+export async function freshness(partition?: string) {
+  const s = await openSession();
+  const ws = await readWorkspace(s.config);
+  const body = { model_partition: partition ?? s.config.partition, ...selection(s.config, ws) };
+  const { body: answer } = await s.api.post<Answer>(`${s.project}/freshness`, body);
+  return { s, ws, answer };
+}
+
+export async function status(opts: { json?: boolean; diff?: boolean; partition?: string }): Promise<number> {
+  const { s, answer } = await freshness(opts.partition);
+  const code = answer.counts.stale + answer.counts.missing > 0 ? EXIT.stale : EXIT.ok;
+  if (opts.json) {
+    printJson({
+      format: STATUS_FORMAT,
+      project: s.config.project,
+      model_partition: answer.model_partition,
+      requested_partition: answer.requested_partition,
+      counts: answer.counts,
+      reasons: answer.reasons,
+      pairs: answer.pairs,
+      missing_texts: answer.missing_texts,
+      warnings: answer.warnings,
+    });
+    return code;
+  }
+  const byNote = new Map<string, Pair[]>();
+  for (const p of answer.pairs) {
+    if (!byNote.has(p.note_path)) byNote.set(p.note_path, []);
+    byNote.get(p.note_path)!.push(p);
+  }
+  for (const [note, pairs] of byNote) {
+    process.stdout.write(`${color.bold(note)}\n`);
+    for (const p of pairs) {
+      const label = p.status === 'stale' ? color.yellow('stale  ') : color.red('missing');
+      process.stdout.write(`  ${label}  ${(p.reason ?? '').padEnd(14)}  ${p.gate_path}\n`);
+      if (opts.diff && p.status === 'stale') {
+        const q = new URLSearchParams({ note_path: p.note_path, gate_path: p.gate_path, model_partition: answer.model_partition, note_sha256: p.note_sha256, gate_sha256: p.gate_sha256 });
+        const { body: d } = await s.api.get<{ note: { diff: string | null }; gate: { diff: string | null } }>(`${s.project}/diff?${q}`);
+        for (const part of [d.note.diff, d.gate.diff]) if (part) process.stdout.write(`${part.replace(/^/gm, '      ')}\n`);
+      }
+    }
+  }
+  for (const w of answer.warnings) process.stderr.write(`${color.yellow('warning:')} ${w}\n`);
+  const c = answer.counts;
+  process.stdout.write(`${color.green(`fresh ${c.fresh}`)} · ${color.yellow(`stale ${c.stale}`)} · ${color.red(`missing ${c.missing}`)}  (${c.total} pairs, partition ${answer.model_partition})\n`);
+  if (answer.missing_texts.length > 0) process.stdout.write(`${answer.missing_texts.length} text(s) are not on the server yet: \`gatehouse push\` uploads them\n`);
+  return code;
+}

@@ -1,0 +1,97 @@
+// gatehouse work: claim jobs (long-poll, no spinning), render each item's
+// prompt from the exact snapshot texts, run the adapter, push results,
+// finalize; heartbeats while it runs; Ctrl-C finishes the current job.
+import { hostname } from 'node:os';
+import { commandFor, loadTemplate, renderPrompt, runAdapter } from '../adapters.js';
+import { ApiError } from '../client.js';
+import { parseReview } from '../output-contract.js';
+import { color, openSession, printJson, type Session } from '../session.js';
+
+interface Claimed {
+  job: { id: string; model_partition: string; runner: string; runner_model: string | null; runner_effort: string | null };
+  lease: { id: string; expires_at: string };
+  items: { id: string; note_path: string; gate_path: string; note_text: string; gate_text: string; status: string }[];
+}
+
+export interface WorkOptions { once?: boolean; maxJobs?: number; concurrency?: number; runner?: string; wait?: number; json?: boolean }
+
+async function runJob(s: Session, claimed: Claimed, template: string, log: (line: string) => void) {
+  const { job, lease } = claimed;
+  const leaseSeconds = Math.max(60, s.config.timeout_seconds * 2);
+  let lost = false;
+  const beat = setInterval(() => {
+    s.api.post(`/v1/jobs/${job.id}/heartbeat`, { lease_id: lease.id, lease_seconds: leaseSeconds }).catch((err) => {
+      if (err instanceof ApiError && err.status === 409) lost = true;
+    });
+  }, Math.max(5, leaseSeconds / 3) * 1000);
+  try {
+    for (const item of claimed.items) {
+      if (lost) break;
+      if (item.status === 'done') continue;
+      const prompt = renderPrompt(template, {
+        note_path: item.note_path, note_text: item.note_text, gate_path: item.gate_path, gate_text: item.gate_text,
+        model_partition: job.model_partition, runner_model: job.runner_model, effort: job.runner_effort,
+      });
+      const run = await runAdapter(commandFor(s.config, job.runner, job.runner_model, job.runner_effort), prompt, s.config.timeout_seconds, s.config.root);
+      const review = run.timedOut
+        ? { outcome: 'error' as const, artifact: `${run.stdout}\n\n(timed out after ${s.config.timeout_seconds} s)`, problem: 'timed out' }
+        : run.code !== 0 && run.code !== null && !/##\s*Result:/.test(run.stdout)
+          ? { outcome: 'error' as const, artifact: `${run.stdout}\n${run.stderr}`, problem: `the adapter exited with ${run.code}` }
+          : parseReview(run.stdout);
+      const telemetry = { ...('telemetry' in review ? review.telemetry : {}), duration_ms: run.durationMs, exit_code: run.code, ...(review.problem ? { parse_problem: review.problem } : {}) };
+      await s.api.put(`/v1/jobs/${job.id}/items/${item.id}/result`, { lease_id: lease.id, outcome: review.outcome, artifact: review.artifact || '(no output)', telemetry });
+      log(`  ${review.outcome === 'error' ? color.red(review.outcome) : review.outcome.padEnd(5)}  ${item.note_path} x ${item.gate_path}${review.problem ? color.dim(` (${review.problem})`) : ''}`);
+    }
+  } finally {
+    clearInterval(beat);
+  }
+  if (lost) throw new Error(`lost the lease on job ${job.id}; another runner will take it`);
+  const { body } = await s.api.post<{ status: string; error: { code: string; detail: string } | null; warnings: string[] }>(`/v1/jobs/${job.id}/finalize`, { lease_id: lease.id });
+  return body;
+}
+
+export async function work(opts: WorkOptions): Promise<number> {
+  const s = await openSession();
+  const template = await loadTemplate(s.config);
+  const runner = opts.runner ?? s.config.runner;
+  const wait = opts.wait ?? (opts.once ? 2 : 20);
+  let stopping = false;
+  let done = 0;
+  let failed = 0;
+  const onSignal = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write('\nfinishing the current job, then stopping (Ctrl-C again to quit now; its lease will expire and the job go back to the queue)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const log = (line: string) => { if (!opts.json) process.stderr.write(`${line}\n`); };
+  const results: unknown[] = [];
+
+  const worker = async (n: number) => {
+    while (!stopping && (opts.maxJobs === undefined || done + failed < opts.maxJobs)) {
+      const { status, body } = await s.api.post<Claimed>('/v1/jobs/claim', {
+        runner, projects: [s.config.project], worker: `${hostname()}:${process.pid}#${n}`,
+        lease_seconds: Math.max(60, s.config.timeout_seconds * 2), wait_seconds: wait,
+      });
+      if (status === 204) {
+        if (opts.once) return;
+        continue;
+      }
+      log(`job ${body.job.id}: ${body.items.length} item(s) under ${body.job.model_partition}`);
+      const outcome = await runJob(s, body, template, log);
+      if (outcome.status === 'succeeded') done += 1;
+      else failed += 1;
+      results.push({ job: body.job.id, ...outcome });
+      log(`job ${body.job.id}: ${outcome.status === 'succeeded' ? color.green('succeeded') : color.red(`failed (${outcome.error?.code}: ${outcome.error?.detail})`)}`);
+      for (const w of outcome.warnings ?? []) log(color.yellow(`  warning: ${w}`));
+      if (opts.once) return;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, (_, i) => worker(i)));
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (opts.json) printJson({ succeeded: done, failed, jobs: results });
+  else log(`${done} job(s) succeeded, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}

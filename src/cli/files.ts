@@ -1,0 +1,69 @@
+// The knowledge base on disk: which files are notes and gates, their exact
+// texts and hashes, and which gates apply to which notes.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import frontMatter from 'front-matter';
+import picomatch from 'picomatch';
+import { glob } from 'tinyglobby';
+import type { Config } from './config.js';
+
+export interface FileText { path: string; body: string; sha256: string }
+
+export const sha256 = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex');
+
+async function read(root: string, patterns: string[]): Promise<FileText[]> {
+  const paths = (await glob(patterns, { cwd: root, onlyFiles: true, dot: false })).sort();
+  return Promise.all(paths.map(async (path) => {
+    const body = await readFile(join(root, path), 'utf8');
+    return { path, body, sha256: sha256(body) };
+  }));
+}
+
+export interface Workspace { notes: FileText[]; gates: FileText[] }
+
+export async function readWorkspace(config: Config): Promise<Workspace> {
+  const [notes, gates] = await Promise.all([read(config.root, config.notes), read(config.root, config.gates)]);
+  // A file matched as a gate is not also a note.
+  const gatePaths = new Set(gates.map((g) => g.path));
+  return { notes: notes.filter((n) => !gatePaths.has(n.path)), gates };
+}
+
+const list = (x: string | string[]) => (Array.isArray(x) ? x : [x]);
+
+function frontmatterOf(text: string): Record<string, unknown> {
+  try {
+    return frontMatter<Record<string, unknown>>(text).attributes ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The pairs to check: every note x every gate, or, with `applies` rules,
+ * the pairs some rule allows (gate glob, note glob, and frontmatter fields
+ * the note must have). Null means "all pairs" (the cheaper manifest form).
+ */
+export function applicablePairs(config: Config, ws: Workspace): [FileText, FileText][] | null {
+  if (!config.applies) return null;
+  const rules = config.applies.map((r) => ({ gate: picomatch(list(r.gates)), note: picomatch(list(r.notes)), where: r.where }));
+  const meta = new Map(ws.notes.map((n) => [n.path, frontmatterOf(n.body)]));
+  const pairs: [FileText, FileText][] = [];
+  for (const note of ws.notes) {
+    for (const gate of ws.gates) {
+      const ok = rules.some((r) => r.gate(gate.path) && r.note(note.path)
+        && Object.entries(r.where ?? {}).every(([k, v]) => meta.get(note.path)![k] === v));
+      if (ok) pairs.push([note, gate]);
+    }
+  }
+  return pairs;
+}
+
+/** The selection part of a freshness or job request for this workspace. */
+export function selection(config: Config, ws: Workspace) {
+  const pairs = applicablePairs(config, ws);
+  if (pairs === null) {
+    return { notes: ws.notes.map(({ path, sha256: s }) => ({ path, sha256: s })), gates: ws.gates.map(({ path, sha256: s }) => ({ path, sha256: s })) };
+  }
+  return { pairs: pairs.map(([n, g]) => ({ note_path: n.path, note_sha256: n.sha256, gate_path: g.path, gate_sha256: g.sha256 })) };
+}

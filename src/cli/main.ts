@@ -1,0 +1,123 @@
+// The gatehouse CLI: argument parsing and exit codes; each command lives in commands/.
+import { Command, CommanderError, Option } from 'commander';
+import { ack } from './commands/ack.js';
+import { enqueue } from './commands/enqueue.js';
+import { diff, init, login, retire, tokens } from './commands/misc.js';
+import { push } from './commands/push.js';
+import { registry } from './commands/registry.js';
+import { status } from './commands/status.js';
+import { work } from './commands/work.js';
+import { CliError, EXIT } from './errors.js';
+import { color } from './session.js';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`expected a whole number, got "${v}"`);
+  return n;
+};
+
+export function program(run: (code: Promise<number>) => void): Command {
+  const p = new Command('gatehouse')
+    .description('Keep a markdown knowledge base reviewed: which note x gate pairs are fresh, stale or missing, and the work to fix them.')
+    .showHelpAfterError()
+    .exitOverride();
+  const json = new Option('--json', 'print machine-readable JSON');
+  const partition = new Option('-p, --partition <name>', 'model partition (default: "partition" in gatehouse.json)');
+
+  p.command('init').description('write a starter gatehouse.json and prompt template here')
+    .requiredOption('--api <url>', 'the Gatehouse API, e.g. http://127.0.0.1:8787')
+    .requiredOption('--project <slug>', 'the project for this knowledge base')
+    .option('--partition <name>', 'the default model partition', 'default')
+    .option('--force', 'overwrite an existing gatehouse.json')
+    .addHelpText('after', '\nExample:\n  gatehouse init --api http://127.0.0.1:8787 --project my-kb --partition claude-opus')
+    .action((o) => run(init(o)));
+
+  p.command('login').description('save a token for the API (mode 0600); reads it from --token or standard input')
+    .option('--api <url>', 'the API (default: "api" in gatehouse.json)')
+    .option('--token <jwt>', 'the token (prefer standard input: it stays out of shell history)')
+    .addHelpText('after', '\nExample:\n  cat .gatehouse/local-owner.token | gatehouse login')
+    .action((o) => run(login(o)));
+
+  p.command('status').description('which pairs are stale or missing, and why; exit 0 all fresh, 1 stale or missing, 2 error')
+    .addOption(json).addOption(partition).option('--diff', 'show what changed in each stale pair')
+    .addHelpText('after', '\nExamples:\n  gatehouse status\n  gatehouse status --json > status.json   # format gatehouse-freshness-status/1')
+    .action((o) => run(status(o)));
+
+  p.command('push').description('upload the texts the server lacks (only those), in batches').addOption(json)
+    .addHelpText('after', '\nExample:\n  gatehouse push')
+    .action((o) => run(push(o)));
+
+  p.command('enqueue').description('push, then queue review jobs for every stale or missing pair')
+    .addOption(json).addOption(partition)
+    .option('--runner <name>', 'the runner the jobs are for (default: "runner" in gatehouse.json)')
+    .addOption(new Option('--grouping <by>', 'one job per note or per gate').choices(['note', 'gate']))
+    .option('--batch-size <n>', 'most pairs per job', int)
+    .option('--priority <n>', 'higher runs first', (v) => Number(v))
+    .addHelpText('after', '\nExample:\n  gatehouse enqueue --grouping gate --batch-size 50')
+    .action((o) => run(enqueue(o)));
+
+  p.command('work').description('claim queued jobs, run the adapter on each item, push results and finalize')
+    .addOption(json)
+    .option('--once', 'process at most one job, then exit')
+    .option('--max-jobs <n>', 'stop after this many jobs', int)
+    .option('--concurrency <n>', 'jobs at a time', int, 1)
+    .option('--runner <name>', 'claim jobs for this runner (default: "runner" in gatehouse.json)')
+    .option('--wait <seconds>', 'long-poll this long for a job per claim', int)
+    .addHelpText('after', '\nExamples:\n  gatehouse work                 # until Ctrl-C\n  gatehouse work --once          # one job, then exit\n  gatehouse work --concurrency 4 --max-jobs 100')
+    .action((o) => run(work(o)));
+
+  p.command('ack').description('accept changed texts without a review: one pair, or every trivial change')
+    .argument('[note]', 'the note path').argument('[gate]', 'the gate path')
+    .addOption(json).addOption(partition)
+    .option('--trivial', 'ack every stale pair whose change the gate does not watch')
+    .option('--dry-run', 'with --trivial: list them, ack nothing')
+    .option('--reason <text>', 'why (required for one pair)')
+    .addHelpText('after', '\nExamples:\n  gatehouse ack --trivial --dry-run\n  gatehouse ack kb/notes/a.md kb/gates/style.md --reason "typo fix"')
+    .action((note, gate, o) => run(ack({ ...o, note, gate })));
+
+  p.command('diff').description('what changed since a note\'s pairs were accepted')
+    .argument('<note>', 'the note path').option('--gate <path>', 'only this gate').addOption(json).addOption(partition)
+    .addHelpText('after', '\nExample:\n  gatehouse diff kb/notes/a.md')
+    .action((note, o) => run(diff({ ...o, note })));
+
+  p.command('retire').description('end the acceptance of deleted or moved notes or gates')
+    .argument('<paths...>', 'repo-relative paths').option('--reason <text>').addOption(json)
+    .addHelpText('after', '\nExample:\n  gatehouse retire kb/notes/old-name.md --reason "renamed"')
+    .action((paths, o) => run(retire({ ...o, paths })));
+
+  const reg = p.command('registry').description('the project\'s model partition registry as a file (gatehouse.registry.json)');
+  for (const [action, text] of [['pull', 'write the server\'s registry to the file'], ['diff', 'show what a sync would change (the server\'s dry-run plan)'], ['sync', 'make the server\'s registry what the file says (all or nothing)']] as const) {
+    reg.command(action).description(text).addOption(json)
+      .addHelpText('after', `\nExample:\n  gatehouse registry ${action}`)
+      .action((o) => run(registry(action, o)));
+  }
+
+  const tok = p.command('tokens').description('API tokens (minting for others and runners needs org:admin)');
+  tok.command('list').description('list tokens (without secrets)').addOption(json).action((o) => run(tokens('list', o)));
+  tok.command('mint').description('mint a token; printed once')
+    .requiredOption('--name <text>').option('--scopes <list>', 'comma-separated scopes').option('--service <name>', 'for a runner or agent identity')
+    .option('--days <n>', 'lifetime', int).addOption(json)
+    .addHelpText('after', '\nExample:\n  gatehouse tokens mint --name ci-runner --service runner-1 --scopes jobs:run,freshness:read')
+    .action((o) => run(tokens('mint', o)));
+  tok.command('revoke').description('revoke a token').argument('<id>').addOption(json).action((id, o) => run(tokens('revoke', { ...o, id })));
+  return p;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const p = program((code) => { pending = code; });
+  try {
+    await p.parseAsync(argv);
+    return pending ? await pending : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`${color.red('error:')} ${err.message}\n${err.hint ? `${color.dim(`hint: ${err.hint}`)}\n` : ''}`);
+      return err.exitCode;
+    }
+    process.stderr.write(`${color.red('error:')} ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.error;
+  }
+}
