@@ -40,7 +40,8 @@ export function program(run: (code: Promise<number>) => void): Command {
 
   p.command('status').description('which pairs are stale or missing, and why; exit 0 all fresh, 1 stale or missing, 2 error')
     .addOption(json).addOption(partition).option('--diff', 'show what changed in each stale pair')
-    .addHelpText('after', '\nExamples:\n  gatehouse status\n  gatehouse status --json > status.json   # format gatehouse-freshness-status/1')
+    .option('--accepted', 'check every pair the server has accepted (not the pairs gatehouse.json names)')
+    .addHelpText('after', '\nExamples:\n  gatehouse status\n  gatehouse status --accepted\n  gatehouse status --json > status.json   # format gatehouse-freshness-status/1')
     .action((o) => run(status(o)));
 
   p.command('push').description('upload the texts the server lacks (only those), in batches').addOption(json)
@@ -80,9 +81,11 @@ export function program(run: (code: Promise<number>) => void): Command {
     .addHelpText('after', '\nExample:\n  gatehouse diff kb/notes/a.md')
     .action((note, o) => run(diff({ ...o, note })));
 
-  p.command('retire').description('end the acceptance of deleted or moved notes or gates')
-    .argument('<paths...>', 'repo-relative paths').option('--reason <text>').addOption(json)
-    .addHelpText('after', '\nExample:\n  gatehouse retire kb/notes/old-name.md --reason "renamed"')
+  p.command('retire').description('end the acceptance of deleted or moved notes or gates, named or detected')
+    .argument('[paths...]', 'repo-relative paths').option('--reason <text>').addOption(json)
+    .option('--detect', 'also every accepted file that is gone from disk')
+    .option('--dry-run', 'list what would be retired')
+    .addHelpText('after', '\nExamples:\n  gatehouse retire kb/notes/old-name.md --reason "renamed"\n  gatehouse retire --detect --dry-run')
     .action((paths, o) => run(retire({ ...o, paths })));
 
   const reg = p.command('registry').description('the project\'s model partition registry as a file (gatehouse.registry.json)');

@@ -190,6 +190,7 @@ export async function pairHistory(ctx: TenantContext, slug: string, query: PairK
       eq(acceptanceCurrent.projectId, project.id), eq(acceptanceCurrent.notePath, q.notePath),
       eq(acceptanceCurrent.gatePath, q.gatePath), eq(acceptanceCurrent.modelPartition, q.modelPartition)));
     return {
+      mode: 'history' as const,
       note_path: q.notePath,
       gate_path: q.gatePath,
       model_partition: q.modelPartition,

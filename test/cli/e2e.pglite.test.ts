@@ -157,7 +157,22 @@ describe('gatehouse, end to end', () => {
     const human = await gatehouse('status');
     expect(human.stdout).toContain(notePath);
     expect(human.stdout).toContain('note_changed');
+
+    // --accepted checks what the server accepted, whatever the config names.
+    const acceptedView = JSON.parse((await gatehouse('status', '--accepted', '--json')).stdout);
+    expect(acceptedView).toMatchObject({ scope: 'accepted', counts: { total: 252, stale: 9 }, deleted: [] });
   }, 300_000);
+
+  it('retire --detect finds accepted files gone from disk', async () => {
+    const gone = 'kb/notes/a-derived-copy-of-recomputable-truth-must-be-checked-or-absent.md';
+    await rm(join(kb, gone));
+    const status = JSON.parse((await gatehouse('status', '--accepted', '--json')).stdout);
+    expect(status.deleted).toEqual([gone]);
+    expect(JSON.parse((await gatehouse('retire', '--detect', '--dry-run', '--json')).stdout).paths).toEqual([gone]);
+    const retired = JSON.parse((await gatehouse('retire', '--detect', '--json')).stdout);
+    expect(retired.retired).toHaveLength(42);
+    expect(JSON.parse((await gatehouse('status', '--accepted', '--json')).stdout).deleted).toEqual([]);
+  }, 60_000);
 
   it('diff shows the edit; registry pull writes the file; errors say what to do', async () => {
     const d = await gatehouse('diff', 'kb/notes/a-bare-writing-prompt-does-not-determine-its-intended-contribution.md');

@@ -96,6 +96,29 @@ describe('freshness select', () => {
   });
 });
 
+describe('current acceptances, listed', () => {
+  it('lists the pairs accepted now, page by page, filtered by partition, path and prefix; retired ones are gone', async () => {
+    const list = async (q: string) => (await env.request('GET', `/v1/projects/${P}/acceptance?${q}`, { token: org.ownerToken })).json;
+    const all = await list(`model_partition=${encodeURIComponent(M)}&limit=1000`);
+    expect(all.mode).toBe('current');
+    const keys = all.items.map((i: any) => `${i.note_path}|${i.gate_path}`);
+    expect(keys).toEqual([...keys].sort());
+    expect(keys).toContain('kb/notes/n1.md|kb/gates/g1.md');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const pageReply: any = await list(`model_partition=${encodeURIComponent(M)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...pageReply.items.map((i: any) => `${i.note_path}|${i.gate_path}`));
+      cursor = pageReply.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(keys);
+    expect((await list('note_path=kb/notes/n1.md')).items.map((i: any) => i.gate_path)).toEqual(['kb/gates/g1.md', 'kb/gates/g2.md']);
+    expect((await list('gate_path=kb/gates/g2.md&path_prefix=kb/notes/n3')).items).toHaveLength(1);
+    await env.request('POST', `/v1/projects/${P}/retire`, { token: org.ownerToken, body: { paths: ['kb/notes/n3.md'] } });
+    expect((await list('path_prefix=kb/notes/n3')).items).toEqual([]);
+  });
+});
+
 describe('acceptance history', () => {
   it('lists a pair\'s events newest first, page by page', async () => {
     const n = await text('kb/notes/hist.md', 'v1');

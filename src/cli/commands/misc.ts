@@ -7,6 +7,7 @@ import { ApiClient } from '../client.js';
 import { CONFIG_FILE, saveToken } from '../config.js';
 import { CliError } from '../errors.js';
 import { color, openSession, printJson } from '../session.js';
+import { listAccepted, readPaths } from '../accepted.js';
 import { freshness } from './status.js';
 
 export async function init(opts: { api: string; project: string; partition: string; force?: boolean }): Promise<number> {
@@ -89,12 +90,30 @@ export async function diff(opts: { note: string; gate?: string; json?: boolean; 
   return pairs.length > 0 ? 1 : 0;
 }
 
-export async function retire(opts: { paths: string[]; reason?: string; json?: boolean }): Promise<number> {
+export async function retire(opts: { paths: string[]; reason?: string; json?: boolean; detect?: boolean; dryRun?: boolean }): Promise<number> {
   const s = await openSession();
-  if (opts.paths.length === 0) throw new CliError('Name the deleted or moved files to retire', 'gatehouse retire kb/notes/old.md');
-  const { body } = await s.api.post<{ retired: unknown[] }>(`${s.project}/retire`, { paths: opts.paths, ...(opts.reason ? { reason: opts.reason } : {}) });
-  if (opts.json) printJson(body);
-  else process.stdout.write(`${body.retired.length} acceptance(s) retired\n`);
+  let paths = opts.paths;
+  if (opts.detect) {
+    // Every path some current acceptance names (any partition) whose file is gone.
+    const accepted = await listAccepted(s);
+    const texts = await readPaths(s.config.root, accepted.flatMap((a) => [a.note_path, a.gate_path]));
+    paths = [...new Set([...paths, ...[...texts].filter(([, t]) => t === null).map(([p]) => p)])].sort();
+  }
+  if (paths.length === 0) {
+    if (opts.detect) {
+      process.stdout.write('no accepted file is missing from disk\n');
+      return 0;
+    }
+    throw new CliError('Name the deleted or moved files to retire, or use --detect', 'gatehouse retire kb/notes/old.md');
+  }
+  if (opts.dryRun) {
+    if (opts.json) printJson({ paths });
+    else for (const p of paths) process.stdout.write(`would retire ${p}\n`);
+    return 0;
+  }
+  const { body } = await s.api.post<{ retired: unknown[] }>(`${s.project}/retire`, { paths, ...(opts.reason ? { reason: opts.reason } : {}) });
+  if (opts.json) printJson({ paths, ...body });
+  else process.stdout.write(`retired ${body.retired.length} acceptance(s) of ${paths.length} path(s): ${paths.join(', ')}\n`);
   return 0;
 }
 

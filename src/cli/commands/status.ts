@@ -1,6 +1,7 @@
 // gatehouse status: which pairs are stale or missing, and why.
 import { EXIT } from '../errors.js';
 import { readWorkspace, selection } from '../files.js';
+import { listAccepted, readPaths } from '../accepted.js';
 import { color, openSession, printJson } from '../session.js';
 
 export const STATUS_FORMAT = 'gatehouse-freshness-status/1';
@@ -16,12 +17,40 @@ export async function freshness(partition?: string) {
   return { s, ws, answer };
 }
 
-export async function status(opts: { json?: boolean; diff?: boolean; partition?: string }): Promise<number> {
-  const { s, answer } = await freshness(opts.partition);
-  const code = answer.counts.stale + answer.counts.missing > 0 ? EXIT.stale : EXIT.ok;
+/**
+ * --accepted: every pair the server has accepted now (not the pairs the
+ * config names), checked against the files on disk, as Commonplace's
+ * freshness-status does. Files that are gone are listed as deleted.
+ */
+export async function acceptedFreshness(partition?: string) {
+  const s = await openSession();
+  const wanted = partition ?? s.config.partition;
+  const accepted = await listAccepted(s, wanted);
+  const texts = await readPaths(s.config.root, accepted.flatMap((a) => [a.note_path, a.gate_path]));
+  const present = accepted.filter((a) => texts.get(a.note_path) && texts.get(a.gate_path));
+  const deleted = [...new Set(accepted.flatMap((a) => [a.note_path, a.gate_path]).filter((p) => !texts.get(p)))].sort();
+  const empty = { model_partition: wanted, requested_partition: wanted, warnings: [], counts: { fresh: 0, stale: 0, missing: 0, total: 0 }, reasons: { never_reviewed: 0, note_changed: 0, gate_changed: 0, both_changed: 0 }, pairs: [], missing_texts: [] };
+  const answer = present.length === 0 ? empty : (await s.api.post<Answer>(`${s.project}/freshness`, {
+    model_partition: wanted,
+    pairs: present.map((a) => ({ note_path: a.note_path, note_sha256: texts.get(a.note_path)!.sha256, gate_path: a.gate_path, gate_sha256: texts.get(a.gate_path)!.sha256 })),
+  })).body;
+  return { s, answer, deleted };
+}
+
+export async function status(opts: { json?: boolean; diff?: boolean; partition?: string; accepted?: boolean }): Promise<number> {
+  const { s, answer, deleted } = opts.accepted ? await acceptedFreshness(opts.partition) : { ...(await freshness(opts.partition)), deleted: [] as string[] };
+  if (deleted.length > 0 && !opts.json) {
+    process.stdout.write(`${deleted.length} accepted file(s) are gone from disk: \`gatehouse retire --detect\` retires them
+`);
+    for (const p of deleted) process.stdout.write(`  ${color.red('deleted')}  ${p}
+`);
+  }
+  const code = answer.counts.stale + answer.counts.missing + deleted.length > 0 ? EXIT.stale : EXIT.ok;
   if (opts.json) {
     printJson({
       format: STATUS_FORMAT,
+      scope: opts.accepted ? 'accepted' : 'config',
+      deleted,
       project: s.config.project,
       model_partition: answer.model_partition,
       requested_partition: answer.requested_partition,

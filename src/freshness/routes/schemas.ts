@@ -103,7 +103,27 @@ export const AcceptanceEventSchema = z.object({
   actor_user_id: z.string().nullable(), actor_token_id: z.string().nullable(), created_at: Timestamp,
 }).openapi('AcceptanceEvent');
 
+export const AcceptanceQuery = z.object({
+  note_path: RepoPath.optional(),
+  gate_path: RepoPath.optional(),
+  model_partition: ModelPartition.optional(),
+  path_prefix: z.string().min(1).max(1024).optional().openapi({ description: 'Listing only: pairs whose note or gate path starts with this' }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(50).openapi({ description: 'Page size (history: at most 200 used; listing: up to 10,000)' }),
+  cursor: z.string().max(4096).optional(),
+});
+
+export const CurrentListSchema = z.object({
+  mode: z.literal('current'),
+  model_partition: z.string().nullable(),
+  items: z.array(z.object({
+    note_path: z.string(), gate_path: z.string(), model_partition: z.string(), revision: z.number().int(), kind: z.string(),
+    note_sha256: z.string(), gate_sha256: z.string(), outcome: z.string().nullable(), accepted_at: Timestamp,
+  })),
+  next_cursor: z.string().nullable(),
+}).openapi('CurrentAcceptances');
+
 export const HistorySchema = z.object({
+  mode: z.literal('history'),
   note_path: z.string(), gate_path: z.string(), model_partition: z.string(), revision: z.number().int().nullable(),
   items: z.array(AcceptanceEventSchema), next_cursor: z.string().nullable(),
 }).openapi('AcceptanceHistory');

@@ -1,14 +1,15 @@
 // POST …/freshness · GET …/acceptance · GET …/diff
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../../platform/router.js';
-import { jsonBody, jsonContent, PageQuery, problems } from '../../platform/schemas.js';
+import { jsonBody, jsonContent, problems } from '../../platform/schemas.js';
 import { tenantContext } from '../../tenancy/context.js';
 import { inProject } from '../../tenancy/projects.js';
 import { pairHistory } from '../acceptance.js';
 import { diffPair } from '../diff.js';
 import { resolvePartition } from '../../registry/resolve.js';
 import { checkSelectSize, selectFreshness } from '../select.js';
-import { DiffQuery, DiffResult, HistorySchema, PairQuery, ProjectParam, SelectBody, SelectResult } from './schemas.js';
+import { AcceptanceQuery, CurrentListSchema, DiffQuery, DiffResult, HistorySchema, ProjectParam, SelectBody, SelectResult } from './schemas.js';
+import { listCurrent } from '../current.js';
 
 const selectRoute = createRoute({
   method: 'post', path: '/projects/{project}/freshness', operationId: 'selectFreshness', 'x-read-only': true, tags: ['freshness'],
@@ -18,10 +19,10 @@ const selectRoute = createRoute({
 });
 
 const historyRoute = createRoute({
-  method: 'get', path: '/projects/{project}/acceptance', operationId: 'getAcceptanceHistory', tags: ['freshness'],
-  summary: 'The acceptance history of one pair under a partition, newest first (freshness:read)',
-  request: { params: ProjectParam, query: PairQuery.merge(PageQuery) },
-  responses: { 200: { description: 'A page of events', content: jsonContent(HistorySchema) }, ...problems(404) },
+  method: 'get', path: '/projects/{project}/acceptance', operationId: 'getAcceptance', tags: ['freshness'],
+  summary: 'With note_path, gate_path and model_partition: that pair\'s history, newest first. Otherwise: the pairs accepted now, filtered by what is given (freshness:read)',
+  request: { params: ProjectParam, query: AcceptanceQuery },
+  responses: { 200: { description: 'A page of events (mode history) or of current acceptances (mode current)', content: jsonContent(z.union([HistorySchema, CurrentListSchema])) }, ...problems(404) },
 });
 
 const diffRoute = createRoute({
@@ -47,7 +48,11 @@ export const selectRoutes = createRouter()
   .openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');
     const ctx = tenantContext(c, 'freshness:read');
-    return c.json(await pairHistory(ctx, c.req.valid('param').project, { notePath: q.note_path, gatePath: q.gate_path, modelPartition: q.model_partition, limit: q.limit, cursor: q.cursor }) as never, 200);
+    const slug = c.req.valid('param').project;
+    if (q.note_path && q.gate_path && q.model_partition) {
+      return c.json(await pairHistory(ctx, slug, { notePath: q.note_path, gatePath: q.gate_path, modelPartition: q.model_partition, limit: Math.min(q.limit, 200), cursor: q.cursor }) as never, 200);
+    }
+    return c.json(await listCurrent(ctx, slug, q) as never, 200);
   })
   .openapi(diffRoute, async (c) => {
     const ctx = tenantContext(c, 'freshness:read');
