@@ -63,22 +63,26 @@ export async function recordAcceptance(
     seen.add(key);
   }
   const acceptedAt = now.toISOString();
+  // What the event and the current row both record.
+  const shared = (e: AcceptanceInput) => ({
+    orgId: actor.member.orgId,
+    projectId,
+    notePath: e.notePath,
+    gatePath: e.gatePath,
+    modelPartition: e.modelPartition,
+    revision: (e.expectedRevision ?? 0) + 1,
+    kind: e.kind,
+    noteSnapshotId: e.noteSnapshotId,
+    gateSnapshotId: e.gateSnapshotId,
+    noteSha256: e.noteSha256,
+    gateSha256: e.gateSha256,
+    outcome: e.outcome,
+  });
   for (let i = 0; i < inputs.length; i += 1000) {
     const chunk = inputs.slice(i, i + 1000);
     const events = await tx.insert(acceptanceEvents).values(chunk.map((e) => ({
-      orgId: actor.member.orgId,
-      projectId,
-      notePath: e.notePath,
-      gatePath: e.gatePath,
-      modelPartition: e.modelPartition,
+      ...shared(e),
       requestedPartition: e.requestedPartition ?? null,
-      revision: (e.expectedRevision ?? 0) + 1,
-      kind: e.kind,
-      noteSnapshotId: e.noteSnapshotId,
-      gateSnapshotId: e.gateSnapshotId,
-      noteSha256: e.noteSha256,
-      gateSha256: e.gateSha256,
-      outcome: e.outcome,
       jobId: e.jobId ?? null,
       jobItemId: e.jobItemId ?? null,
       reason: e.reason ?? null,
@@ -89,19 +93,8 @@ export async function recordAcceptance(
     }))).returning({ id: acceptanceEvents.id });
 
     const moved = await tx.insert(acceptanceCurrent).values(chunk.map((e, j) => ({
-      orgId: actor.member.orgId,
-      projectId,
-      notePath: e.notePath,
-      gatePath: e.gatePath,
-      modelPartition: e.modelPartition,
-      revision: (e.expectedRevision ?? 0) + 1,
+      ...shared(e),
       eventId: events[j].id,
-      kind: e.kind,
-      noteSnapshotId: e.noteSnapshotId,
-      gateSnapshotId: e.gateSnapshotId,
-      noteSha256: e.noteSha256,
-      gateSha256: e.gateSha256,
-      outcome: e.outcome,
       acceptedAt,
     }))).onConflictDoUpdate({
       target: [acceptanceCurrent.projectId, acceptanceCurrent.notePath, acceptanceCurrent.gatePath, acceptanceCurrent.modelPartition],
