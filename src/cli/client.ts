@@ -7,15 +7,17 @@ export interface Problem { status: number; code?: string; detail?: string; error
 export class ApiClient {
   constructor(readonly base: string, private readonly token: string) {}
 
-  async request<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; body: T }> {
+  async request<T>(method: string, path: string, body?: unknown, accept = 'application/json', signal?: AbortSignal): Promise<{ status: number; body: T }> {
     let res: Response;
     try {
       res = await fetch(`${this.base.replace(/\/+$/, '')}${path}`, {
         method,
+        signal,
         headers: { authorization: `Bearer ${this.token}`, accept, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (err) {
+      if (signal?.aborted) throw err;
       throw new CliError(`Cannot reach the Gatehouse API at ${this.base} (${(err as Error).cause ? String((err as { cause: Error }).cause.message ?? (err as Error).cause) : (err as Error).message})`, 'is the server running, and is "api" in gatehouse.json right?');
     }
     const text = await res.text();
@@ -26,7 +28,7 @@ export class ApiClient {
   }
 
   get<T>(path: string) { return this.request<T>('GET', path); }
-  post<T>(path: string, body: unknown) { return this.request<T>('POST', path, body); }
+  post<T>(path: string, body: unknown, signal?: AbortSignal) { return this.request<T>('POST', path, body, 'application/json', signal); }
   put<T>(path: string, body: unknown) { return this.request<T>('PUT', path, body); }
   delete<T>(path: string) { return this.request<T>('DELETE', path); }
 }

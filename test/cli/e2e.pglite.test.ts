@@ -186,4 +186,36 @@ describe('gatehouse, end to end', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/hint: the token is missing, expired or revoked/);
   }, 60_000);
+  it('Ctrl-C during work finishes the current job, then stops', async () => {
+    const note = 'kb/notes/a-bare-writing-prompt-does-not-determine-its-intended-contribution.md';
+    await writeFile(join(kb, 'slow.sh'), 'cat > /dev/null; sleep 0.3; echo "## Result: PASS"\n');
+    const config = JSON.parse(await readFile(join(kb, 'gatehouse.json'), 'utf8'));
+    await writeFile(join(kb, 'gatehouse.json'), JSON.stringify({ ...config, runner: 'slow', adapters: { ...config.adapters, slow: { command: 'sh slow.sh' } } }));
+    try {
+      const enq = JSON.parse((await gatehouse('enqueue', '--json', '--runner', 'slow')).stdout);
+      expect(enq.queued).toBe(9);
+      const child = spawn(process.execPath, [bin, 'work', '--runner', 'slow', '--json'], {
+        cwd: kb, env: { ...process.env, GATEHOUSE_TOKEN: token, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => { stdout += d; });
+      child.stderr!.on('data', (d) => { stderr += d; });
+      // Wait until the first review ran, then interrupt.
+      for (let i = 0; i < 100 && !stderr.includes('job '); i++) await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGINT');
+      const stoppedAt = Date.now();
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      // It finished the job in hand (a few seconds), and did not wait out a long-poll.
+      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+      expect(code).toBe(0);
+      expect(stderr).toContain('finishing the current job');
+      expect(JSON.parse(stdout)).toMatchObject({ succeeded: 1, failed: 0 });
+      const after = JSON.parse((await gatehouse('status', '--json')).stdout);
+      expect(after.pairs.filter((p: any) => p.note_path === note)).toEqual([]);
+    } finally {
+      await writeFile(join(kb, 'gatehouse.json'), JSON.stringify(config));
+    }
+  }, 60_000);
+
 });

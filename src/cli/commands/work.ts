@@ -58,9 +58,12 @@ export async function work(opts: WorkOptions): Promise<number> {
   let stopping = false;
   let done = 0;
   let failed = 0;
+  // Stops a claim that is long-polling: waiting for work is abandoned at once, work in hand is finished.
+  const idle = new AbortController();
   const onSignal = () => {
     if (stopping) process.exit(130);
     stopping = true;
+    idle.abort();
     process.stderr.write('\nfinishing the current job, then stopping (Ctrl-C again to quit now; its lease will expire and the job go back to the queue)\n');
   };
   process.on('SIGINT', onSignal);
@@ -70,10 +73,17 @@ export async function work(opts: WorkOptions): Promise<number> {
 
   const worker = async (n: number) => {
     while (!stopping && (opts.maxJobs === undefined || done + failed < opts.maxJobs)) {
-      const { status, body } = await s.api.post<Claimed>('/v1/jobs/claim', {
-        runner, projects: [s.config.project], worker: `${hostname()}:${process.pid}#${n}`,
-        lease_seconds: Math.max(60, s.config.timeout_seconds * 2), wait_seconds: wait,
-      });
+      let claim: { status: number; body: Claimed };
+      try {
+        claim = await s.api.post<Claimed>('/v1/jobs/claim', {
+          runner, projects: [s.config.project], worker: `${hostname()}:${process.pid}#${n}`,
+          lease_seconds: Math.max(60, s.config.timeout_seconds * 2), wait_seconds: wait,
+        }, idle.signal);
+      } catch (err) {
+        if (idle.signal.aborted) return;
+        throw err;
+      }
+      const { status, body } = claim;
       if (status === 204) {
         if (opts.once) return;
         continue;
