@@ -9,6 +9,7 @@ import { authenticate } from './tenancy/auth/middleware.js';
 import { executionRoutes } from './execution/routes.js';
 import { freshnessRoutes } from './freshness/routes.js';
 import { registryAreaRoutes } from './registry/routes.js';
+import { searchRoutes } from './search/routes.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 
 export const API_INFO = {
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', freshnessRoutes);
   app.route('/v1', registryAreaRoutes);
   app.route('/v1', executionRoutes);
+  app.route('/v1', searchRoutes);
 
   app.doc31('/openapi.json', API_INFO);
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Gatehouse API' }));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { runScheduledMaintenance } from './maintenance.js';
+import { FeatureHashEmbedder } from './search/embedder.js';
 import { nodeAuthConfig, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
 import { ensureLocalOrg } from './tenancy/bootstrap.js';
 
@@ -19,7 +20,8 @@ async function main() {
     await writeFile(tokenFile, `${created.token}\n`, { mode: 0o600 });
     console.log(`gatehouse: created org "local" with an owner; the owner's token is in ${tokenFile}`);
   }
-  const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: config.limits, version: process.env.npm_package_version });
+  const embedder = new FeatureHashEmbedder();
+  const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, version: process.env.npm_package_version });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host}:${info.port}`;
     console.log(`gatehouse: serving on ${base} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL from DATABASE_URL'})`);
@@ -29,7 +31,7 @@ async function main() {
   // Scheduled maintenance, as the Workers cron trigger does it.
   const every = Number(process.env.GATEHOUSE_MAINTENANCE_INTERVAL_SECONDS ?? 300);
   const gcTimer = every > 0 ? setInterval(() => {
-    runScheduledMaintenance(database.db, new Date())
+    runScheduledMaintenance(database.db, new Date(), embedder)
       .then((r) => (r.reaped > 0 || r.gc.snapshots > 0) && console.log(`gatehouse: maintenance requeued ${r.reaped} expired leases, collected ${r.gc.snapshots} snapshots (${r.gc.bytes} bytes)`))
       .catch((err) => console.error(`gatehouse: scheduled maintenance failed: ${err instanceof Error ? err.message : String(err)}`));
   }, every * 1000) : undefined;

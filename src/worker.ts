@@ -5,6 +5,7 @@ import { createRemoteJWKSet } from 'jose';
 import { createApp } from './app.js';
 import { defaultLimits, intFromEnv } from './platform/config.js';
 import { runScheduledMaintenance } from './maintenance.js';
+import { type Embedder, FeatureHashEmbedder, WorkersAiEmbedder } from './search/embedder.js';
 import { neonPerRequest, neonPool } from './platform/drivers/neon.js';
 import { loadSigningKey } from './tenancy/auth/keys.js';
 import type { AuthConfig } from './tenancy/auth/tokens.js';
@@ -21,9 +22,16 @@ export interface WorkerEnv {
   GATEHOUSE_MAX_BODY_BYTES?: string;
   /** Local development and tests only: host:port/path of a WebSocket-to-TCP proxy in front of PostgreSQL. */
   GATEHOUSE_WS_PROXY?: string;
+  /** The Workers AI binding, when configured: search embeds with it. */
+  AI?: unknown;
 }
 
 type App = ReturnType<typeof createApp>;
+
+/** Workers AI when the Worker has the binding ([ai] in wrangler.toml); else the offline lexical embedder. */
+function embedderFor(env: WorkerEnv): Embedder {
+  return env.AI ? new WorkersAiEmbedder(env.AI as never) : new FeatureHashEmbedder();
+}
 
 // The app is built once per isolate; it holds no request state, only config.
 let cached: { key: string; app: Promise<App> } | undefined;
@@ -50,6 +58,7 @@ async function build(env: WorkerEnv): Promise<App> {
     auth,
     clock: () => new Date(),
     limits: { ...defaultLimits, maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES') },
+    embedder: embedderFor(env),
   });
 }
 
@@ -73,7 +82,7 @@ export default {
   async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const { pool, db } = neonPool({ connectionString: env.DATABASE_URL, wsProxy: env.GATEHOUSE_WS_PROXY });
     try {
-      const result = await runScheduledMaintenance(db, new Date());
+      const result = await runScheduledMaintenance(db, new Date(), embedderFor(env));
       console.log(JSON.stringify({ level: 'info', message: 'scheduled maintenance', ...result }));
     } finally {
       ctx.waitUntil(pool.end());

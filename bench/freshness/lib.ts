@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { createApp } from '../../src/app.js';
+import { FeatureHashEmbedder } from '../../src/search/embedder.js';
 import { defaultLimits, type Limits } from '../../src/platform/config.js';
 import type { DatabaseProvider } from '../../src/platform/context.js';
 import type { Database } from '../../src/platform/db.js';
@@ -210,7 +211,7 @@ export class BenchServer {
 
   static async start(database: BenchDatabase, limits: Partial<Limits> = {}): Promise<BenchServer> {
     const auth: AuthConfig = { issuer: 'gatehouse-bench', audience: 'gatehouse-bench', signingKey: await loadSigningKey(await generateSigningKeyJson()) };
-    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits } });
+    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits }, embedder: new FeatureHashEmbedder() });
     const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ server: s as Server, port: info.port }));
       (s as Server).once('error', reject);

@@ -3,6 +3,7 @@ import type { AuthConfig } from '../tenancy/auth/tokens.js';
 import type { Principal } from '../tenancy/auth/principal.js';
 import type { Limits } from './config.js';
 import type { Database } from './db.js';
+import type { Embedder } from '../search/embedder.js';
 
 /**
  * How a host hands the app its database. Node keeps one for the process;
@@ -17,6 +18,8 @@ export interface AppDeps {
   auth: AuthConfig;
   clock: () => Date;
   limits: Limits;
+  /** Embeds search queries and, when cheap, artifacts and notes (see src/search). */
+  embedder: Embedder;
   /** Shown on /healthz and the docs page. */
   version?: string;
 }

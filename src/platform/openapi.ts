@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { API_INFO, createApp } from '../app.js';
 import { generateSigningKeyJson, loadSigningKey } from '../tenancy/auth/keys.js';
 import { defaultLimits } from './config.js';
+import { FeatureHashEmbedder } from '../search/embedder.js';
 
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const app = createApp({
@@ -11,6 +12,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     auth: { issuer: 'gatehouse', audience: 'gatehouse', signingKey: await loadSigningKey(await generateSigningKeyJson()) },
     clock: () => new Date(),
     limits: defaultLimits,
+    embedder: new FeatureHashEmbedder(),
   });
   return app.getOpenAPI31Document(API_INFO) as unknown as Record<string, unknown>;
 }

@@ -12,6 +12,7 @@ const allowed: Record<string, string> = {
   'src/tenancy/bootstrap.ts': 'operator-side org lookup for `npm run token`, never reached from a request',
   'src/freshness/gc.ts': 'the scheduled GC lists every live project (cron/timer), then collects each inside withTenant',
   'src/execution/claim.ts': 'the scheduled reaper lists orgs with expired leases (cron/timer), then reaps each inside withTenant',
+  'src/search/embed-queue.ts': 'the scheduled embedding drain lists every live project (cron/timer), then drains each inside withTenant',
 };
 
 function sources(dir: string): string[] {

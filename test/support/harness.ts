@@ -5,6 +5,7 @@ import { defaultLimits, type Limits } from '../../src/platform/config.js';
 import { generateSigningKeyJson, loadSigningKey } from '../../src/tenancy/auth/keys.js';
 import { type AuthConfig, type ExternalIssuer, mintToken } from '../../src/tenancy/auth/tokens.js';
 import { sha256Hex } from '../../src/freshness/names.js';
+import { FeatureHashEmbedder } from '../../src/search/embedder.js';
 import { openTestDatabase, type TestDatabase } from './db.js';
 
 export interface Reply {
@@ -49,7 +50,7 @@ export class TestEnv {
     const database = await openTestDatabase();
     const auth = { ...(await testAuth()), external: options.external };
     const limits = options.limits ?? {};
-    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits } });
+    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits }, embedder: new FeatureHashEmbedder() });
     return new TestEnv(database, auth, app);
   }
 
