@@ -1,7 +1,7 @@
 // Reading and changing one job: load (visibility through its project),
 // results, finalize, cancel, artifact, lists.
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
-import { projects, reviewJobItems, reviewJobs } from '../../drizzle/schema.js';
+import { embeddings, projects, reviewJobItems, reviewJobs } from '../../drizzle/schema.js';
 import { type AcceptanceInput, recordAcceptance } from '../freshness/acceptance.js';
 import { rowsOf, type Tx } from '../platform/db.js';
 import { toArray } from '../freshness/snapshots.js';
@@ -47,6 +47,7 @@ export interface ResultBody {
   outcome: 'pass' | 'warn' | 'fail' | 'error';
   artifact: string;
   telemetry?: Record<string, unknown>;
+  embedding?: { model: string; vector: number[] };
 }
 
 const sameResult = (item: ItemRow, body: ResultBody) =>
@@ -71,8 +72,24 @@ export async function putResult(ctx: TenantContext, jobId: string, itemId: strin
     const [updated] = await tx.update(reviewJobItems).set({
       status: 'done', outcome: body.outcome, artifact: body.artifact, telemetry: body.telemetry ?? null, completedAt: sql`now()`,
     }).where(eq(reviewJobItems.id, item.id)).returning();
+    if (body.embedding) await storeRunnerVector(tx, job.projectId, item.id, body.embedding);
     return { ...presentItem(updated), replayed: false };
   });
+}
+
+/**
+ * A vector the runner computed for the artifact: only when the project says
+ * the runner computes them, and only of the project's model and dimension.
+ */
+async function storeRunnerVector(tx: Tx, projectId: string, itemId: string, embedding: { model: string; vector: number[] }) {
+  const [project] = await tx.select().from(projects).where(eq(projects.id, projectId));
+  const refuse = (detail: string) => new ApiError('validation_failed', detail, { errors: [{ path: 'body.embedding', message: detail }] });
+  if (project.embeddingSource !== 'runner' || !project.embeddingModel) throw refuse('This project computes its vectors on the server; send results without an embedding');
+  if (embedding.model !== project.embeddingModel) throw refuse(`The project's embedding model is ${project.embeddingModel}, not ${embedding.model}`);
+  if (embedding.vector.length !== project.embeddingDims) throw refuse(`The project's vectors have ${project.embeddingDims} dimensions, not ${embedding.vector.length}`);
+  await tx.insert(embeddings).values({
+    orgId: project.orgId, projectId, subjectKind: 'job_item', subjectId: itemId, model: embedding.model, dims: project.embeddingDims!, embedding: embedding.vector,
+  }).onConflictDoUpdate({ target: [embeddings.subjectKind, embeddings.subjectId, embeddings.model], set: { embedding: sql`excluded.embedding` } });
 }
 
 /** Telemetry is evidence: a model other than the job's runner model is a warning, nothing more. */

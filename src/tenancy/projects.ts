@@ -1,8 +1,8 @@
 // Projects (one per knowledge base) and who may see them. Visibility is a
 // WHERE clause, not a check after loading, so lists and lookups agree and a
 // project the caller may not see answers exactly like one that does not exist.
-import { and, asc, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
-import { groups, projects, orgMemberships } from '../../drizzle/schema.js';
+import { and, asc, eq, gt, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { embeddings, groups, projects, orgMemberships } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { decodeCursor, iso, page } from '../platform/schemas.js';
@@ -118,6 +118,7 @@ export interface UpdateProjectRequest {
   visibility?: Visibility;
   shared_with_groups?: string[];
   owner_user_id?: string;
+  embedding?: { model: string; dims: number; source: 'server' | 'runner' };
 }
 
 export async function updateProject(ctx: TenantContext, slug: string, req: UpdateProjectRequest) {
@@ -125,6 +126,7 @@ export async function updateProject(ctx: TenantContext, slug: string, req: Updat
     const before = await loadProject(tx, ctx.member, slug);
     assertCanManage(ctx.member, before);
     if (req.shared_with_groups) await assertGroupsExist(tx, req.shared_with_groups);
+    if (req.embedding && !isOrgAdmin(ctx.member)) throw new ApiError('forbidden', 'Only org admins may change a project\'s embedding model');
     if (req.owner_user_id) {
       const [m] = await tx.select({ role: orgMemberships.role }).from(orgMemberships).where(eq(orgMemberships.userId, req.owner_user_id));
       if (!m) throw new ApiError('validation_failed', 'The new owner must be a member of the org', { errors: [{ path: 'body.owner_user_id', message: 'not a member' }] });
@@ -135,8 +137,13 @@ export async function updateProject(ctx: TenantContext, slug: string, req: Updat
       ...(req.visibility !== undefined ? { visibility: req.visibility } : {}),
       ...(req.shared_with_groups !== undefined ? { sharedWithGroups: [...new Set(req.shared_with_groups)] } : {}),
       ...(req.owner_user_id !== undefined ? { ownerUserId: req.owner_user_id } : {}),
+      ...(req.embedding ? { embeddingModel: req.embedding.model, embeddingDims: req.embedding.dims, embeddingSource: req.embedding.source } : {}),
       updatedAt: ctx.now.toISOString(),
     }).where(eq(projects.id, before.id)).returning();
+    if (req.embedding) {
+      // Vectors of any other model no longer count: drop them, and the drain embeds everything again.
+      await tx.delete(embeddings).where(and(eq(embeddings.projectId, before.id), ne(embeddings.model, req.embedding.model)));
+    }
     const presented = presentProject(after);
     await recordAudit(tx, ctx, { action: 'project.update', targetType: 'project', targetId: before.id, projectId: before.id, before: presentProject(before), after: presented });
     return presented;

@@ -103,6 +103,10 @@ export const ResultBody = z.object({
   outcome: Outcome,
   artifact: z.string().max(1_000_000).openapi({ description: 'The review rationale, markdown' }),
   telemetry: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Evidence: observed model, effort, tokens, duration, extras' }),
+  embedding: z.object({
+    model: z.string().min(1).max(200),
+    vector: z.array(z.number().finite()).min(1).max(1536),
+  }).strict().optional().openapi({ description: 'The artifact\'s vector, when the project says the runner computes them' }),
 }).strict().openapi('ItemResult');
 
 export const ResultReply = ItemSchema.extend({ replayed: z.boolean() }).openapi('ItemResultReply');

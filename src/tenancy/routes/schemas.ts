@@ -103,6 +103,11 @@ export const UpdateProjectBody = z.object({
   visibility: VisibilitySchema.optional(),
   shared_with_groups: z.array(Uuid).max(100).optional(),
   owner_user_id: Uuid.optional(),
+  embedding: z.object({
+    model: z.string().min(1).max(200),
+    dims: z.union([z.literal(384), z.literal(768), z.literal(1024), z.literal(1536)]),
+    source: z.enum(['server', 'runner']),
+  }).strict().optional().openapi({ description: 'The project\'s embedding model (org admins). Changing it drops the old vectors; everything is embedded again in batches.' }),
 }).strict().refine((body) => Object.keys(body).length > 0, { message: 'name at least one field to change' }).openapi('UpdateProject');
 
 export const UserParam = z.object({ user: Uuid.openapi({ param: { name: 'user', in: 'path' } }) });
