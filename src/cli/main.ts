@@ -5,6 +5,7 @@ import { enqueue } from './commands/enqueue.js';
 import { diff, init, login, retire, tokens } from './commands/misc.js';
 import { push } from './commands/push.js';
 import { registry } from './commands/registry.js';
+import { searchCommand } from './commands/search.js';
 import { status } from './commands/status.js';
 import { work } from './commands/work.js';
 import { CliError, EXIT } from './errors.js';
@@ -87,6 +88,17 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--dry-run', 'list what would be retired')
     .addHelpText('after', '\nExamples:\n  gatehouse retire kb/notes/old-name.md --reason "renamed"\n  gatehouse retire --detect --dry-run')
     .action((paths, o) => run(retire({ ...o, paths })));
+
+  p.command('search').description('find past reviews and notes like a query (full text and vectors, fused)')
+    .argument('<query...>', 'what to look for').addOption(json).addOption(partition)
+    .option('-k <n>', 'how many results', int)
+    .addOption(new Option('--mode <mode>', 'ranking').choices(['hybrid', 'text', 'vector']))
+    .addOption(new Option('--subject <kind>', 'only notes or only reviews').choices(['snapshot', 'job_item']))
+    .option('--gate <path>', 'only reviews against this gate')
+    .addOption(new Option('--outcome <outcome>', 'only reviews with this outcome').choices(['pass', 'warn', 'fail', 'error']))
+    .option('--prefix <path>', 'only notes under this path')
+    .addHelpText('after', '\nExamples:\n  gatehouse search "circular argument" --subject job_item --outcome fail\n  gatehouse search workshop layer --mode text')
+    .action((words: string[], o) => run(searchCommand({ ...o, query: words.join(' ') })));
 
   const reg = p.command('registry').description('the project\'s model partition registry as a file (gatehouse.registry.json)');
   for (const [action, text] of [['pull', 'write the server\'s registry to the file'], ['diff', 'show what a sync would change (the server\'s dry-run plan)'], ['sync', 'make the server\'s registry what the file says (all or nothing)']] as const) {

@@ -177,6 +177,8 @@ describe('gatehouse, end to end', () => {
   it('diff shows the edit; registry pull writes the file; errors say what to do', async () => {
     const d = await gatehouse('diff', 'kb/notes/a-bare-writing-prompt-does-not-determine-its-intended-contribution.md');
     expect(d.stdout).toContain(', revised');
+    const found = JSON.parse((await gatehouse('search', 'bare writing prompt', '--subject', 'snapshot', '--json')).stdout);
+    expect(found.results.map((r: any) => r.note_path)).toContain('kb/notes/a-bare-writing-prompt-does-not-determine-its-intended-contribution.md');
     expect((await gatehouse('registry', 'pull')).code).toBe(0);
     const reg = JSON.parse(await readFile(join(kb, 'gatehouse.registry.json'), 'utf8'));
     expect(reg.partitions.map((p: any) => p.model_partition)).toContain('e2e-model');
