@@ -39,8 +39,9 @@ export const reviewJobs = pgTable('review_jobs', {
   finishedAt: tstz('finished_at'),
 }, (t) => [
   projectRef(t, 'review_jobs_project_fk'),
-  // Claim scans only queued rows: a partial index keeps that scan small.
-  index('review_jobs_claimable').on(t.priority.desc(), t.createdAt).where(sql`status = 'queued'`),
+  // Claim reads the best queued row straight off this partial index: it must
+  // match the claim's ORDER BY exactly (priority desc nulls last, age, id).
+  index('review_jobs_claim_order').on(t.priority.desc().nullsLast(), t.createdAt, t.id).where(sql`status = 'queued'`),
   index('review_jobs_running_lease').on(t.leaseExpiresAt).where(sql`status = 'running'`),
   index('review_jobs_project_created').on(t.projectId, t.createdAt),
   index('review_jobs_partitions').on(t.projectId, t.modelPartition, t.requestedPartition),

@@ -55,7 +55,7 @@ async function claimOne(tx: Tx, ctx: TenantContext, req: ClaimRequest): Promise<
         and j.runner = ${req.runner}
         and j.project_id in (${visible})
         ${req.partitions ? sql`and j.model_partition in (${sql.join(req.partitions.map((p) => sql`${p}`), sql`, `)})` : sql``}
-      order by j.priority desc, j.created_at, j.id
+      order by j.priority desc nulls last, j.created_at, j.id
       limit 1
       for update skip locked
     )
