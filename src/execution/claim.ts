@@ -2,6 +2,7 @@
 // runners never get the same job and never wait on each other; leases that
 // expire go back to the queue (or fail at max_attempts) before every claim.
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { projects, reviewJobItems, reviewJobs, snapshots } from '../../drizzle/schema.js';
 import { type Database, rowsOf, type Tx, withTenant } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
@@ -39,16 +40,18 @@ export async function reapExpiredLeases(tx: Tx): Promise<number> {
 }
 
 /**
- * The claim itself. The candidate is the best queued job (priority, then
+ * The claim itself: up to `limit` of the best queued jobs (priority, then
  * age) among the projects the caller may see and asked for, skipping rows
- * another claimer holds; the partial index on queued jobs keeps the scan
- * small. The lease clock is the database's, shared by every isolate.
+ * another claimer holds, moved to `running` under one lease id in the same
+ * statement. The partial index on queued jobs supplies the order, so the
+ * scan stops after `limit` unlocked rows. The lease clock is the
+ * database's, shared by every isolate.
  */
-async function claimOne(tx: Tx, ctx: TenantContext, req: ClaimRequest): Promise<JobRow | null> {
+async function claimJobs(tx: Tx, ctx: TenantContext, req: ClaimRequest, limit: number): Promise<{ job: JobRow; slug: string }[]> {
   const visible = tx.select({ id: projects.id }).from(projects)
     .where(and(visibleProjects(ctx.member), req.projects ? inArray(projects.slug, req.projects) : undefined));
   const leaseId = crypto.randomUUID();
-  const rows = rowsOf<Record<string, unknown>>(await tx.execute(sql`
+  const rows = rowsOf<{ id: string }>(await tx.execute(sql`
     with candidate as (
       select j.id from review_jobs j
       where j.status = 'queued'
@@ -56,7 +59,7 @@ async function claimOne(tx: Tx, ctx: TenantContext, req: ClaimRequest): Promise<
         and j.project_id in (${visible})
         ${req.partitions ? sql`and j.model_partition in (${sql.join(req.partitions.map((p) => sql`${p}`), sql`, `)})` : sql``}
       order by j.priority desc nulls last, j.created_at, j.id
-      limit 1
+      limit ${limit}
       for update skip locked
     )
     update review_jobs j set
@@ -65,59 +68,69 @@ async function claimOne(tx: Tx, ctx: TenantContext, req: ClaimRequest): Promise<
       started_at = coalesce(j.started_at, now()), updated_at = now()
     from candidate where j.id = candidate.id
     returning j.id`));
-  if (rows.length === 0) return null;
-  const [job] = await tx.select().from(reviewJobs).where(eq(reviewJobs.id, rows[0].id as string));
-  return job;
+  if (rows.length === 0) return [];
+  const jobs = await tx.select({ job: reviewJobs, slug: projects.slug }).from(reviewJobs)
+    .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
+    .where(inArray(reviewJobs.id, rows.map((r) => r.id)));
+  // UPDATE ... RETURNING gives no order; hand jobs out in the queue's.
+  return jobs.sort((a, b) => (b.job.priority - a.job.priority) || String(a.job.createdAt).localeCompare(String(b.job.createdAt)) || a.job.id.localeCompare(b.job.id));
 }
 
-/** Everything a runner needs to render prompts: each item's exact note and gate texts. */
-async function claimedWork(tx: Tx, job: JobRow) {
-  const note = snapshots;
+/** Everything a runner needs to render prompts: each item's exact note and gate texts, for every claimed job in one statement. */
+async function claimedWork(tx: Tx, jobIds: string[]) {
+  const note = alias(snapshots, 'note');
+  const gate = alias(snapshots, 'gate');
   const items = await tx.select({
-    id: reviewJobItems.id, ordinal: reviewJobItems.ordinal, notePath: reviewJobItems.notePath, gatePath: reviewJobItems.gatePath,
-    expectedRevision: reviewJobItems.expectedRevision, status: reviewJobItems.status, outcome: reviewJobItems.outcome,
-    noteSnapshotId: reviewJobItems.noteSnapshotId, gateSnapshotId: reviewJobItems.gateSnapshotId,
-  }).from(reviewJobItems).where(eq(reviewJobItems.jobId, job.id)).orderBy(reviewJobItems.ordinal);
-  const ids = [...new Set(items.flatMap((i) => [i.noteSnapshotId, i.gateSnapshotId]))];
-  const texts = await tx.select({ id: note.id, sha256: note.sha256, body: note.body }).from(note).where(inArray(note.id, ids));
-  const byId = new Map(texts.map((t) => [t.id, t]));
-  return items.map((i) => ({
-    id: i.id,
-    ordinal: i.ordinal,
-    note_path: i.notePath,
-    gate_path: i.gatePath,
-    note_sha256: byId.get(i.noteSnapshotId)!.sha256,
-    gate_sha256: byId.get(i.gateSnapshotId)!.sha256,
-    note_text: byId.get(i.noteSnapshotId)!.body,
-    gate_text: byId.get(i.gateSnapshotId)!.body,
-    expected_revision: i.expectedRevision,
-    status: i.status,
-    outcome: i.outcome,
-  }));
+    jobId: reviewJobItems.jobId,
+    id: reviewJobItems.id, ordinal: reviewJobItems.ordinal, note_path: reviewJobItems.notePath, gate_path: reviewJobItems.gatePath,
+    note_sha256: note.sha256, gate_sha256: gate.sha256, note_text: note.body, gate_text: gate.body,
+    expected_revision: reviewJobItems.expectedRevision, status: reviewJobItems.status, outcome: reviewJobItems.outcome,
+  }).from(reviewJobItems)
+    .innerJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
+    .innerJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
+    .where(inArray(reviewJobItems.jobId, jobIds)).orderBy(reviewJobItems.jobId, reviewJobItems.ordinal);
+  const byJob = new Map<string, Omit<(typeof items)[number], 'jobId'>[]>();
+  for (const { jobId, ...item } of items) byJob.set(jobId, [...(byJob.get(jobId) ?? []), item]);
+  return byJob;
+}
+
+/** One claim attempt in its own short transaction: reap, claim, read the texts. */
+async function claimAttempt(ctx: TenantContext, req: ClaimRequest, limit: number) {
+  return inTenant(ctx, async (tx) => {
+    await reapExpiredLeases(tx);
+    const claimed = await claimJobs(tx, ctx, req, limit);
+    if (claimed.length === 0) return [];
+    const work = await claimedWork(tx, claimed.map((c) => c.job.id));
+    return claimed.map(({ job, slug }) => ({
+      job: presentJob(job, slug),
+      lease: { id: job.leaseId!, expires_at: new Date(job.leaseExpiresAt!).toISOString() },
+      items: work.get(job.id) ?? [],
+    }));
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Claim a job, long-polling up to wait_seconds instead of making runners
- * spin: each attempt is its own short transaction, so a waiting claimer
- * holds no locks and no connection between attempts.
+ * Claim up to `limit` jobs, long-polling up to wait_seconds instead of
+ * making runners spin: each attempt is its own short transaction, so a
+ * waiting claimer holds no locks and no connection between attempts. The
+ * first attempt that finds any work answers with what it found.
  */
-export async function claimJob(ctx: TenantContext, req: ClaimRequest, signal?: AbortSignal) {
+export async function claimJobsWaiting(ctx: TenantContext, req: ClaimRequest, limit: number, signal?: AbortSignal) {
   const deadline = Date.now() + req.wait_seconds * 1000;
   let pause = 100;
   for (;;) {
-    const claimed = await inTenant(ctx, async (tx) => {
-      await reapExpiredLeases(tx);
-      const job = await claimOne(tx, ctx, req);
-      if (!job) return null;
-      const [project] = await tx.select({ slug: projects.slug }).from(projects).where(eq(projects.id, job.projectId));
-      return { job: presentJob(job, project.slug), lease: { id: job.leaseId!, expires_at: new Date(job.leaseExpiresAt!).toISOString() }, items: await claimedWork(tx, job) };
-    });
-    if (claimed || Date.now() >= deadline || signal?.aborted) return claimed;
+    const claimed = await claimAttempt(ctx, req, limit);
+    if (claimed.length > 0 || Date.now() >= deadline || signal?.aborted) return claimed;
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     pause = Math.min(pause * 2, 1000);
   }
+}
+
+/** The single-job claim: the first of a batch of one, or null. */
+export async function claimJob(ctx: TenantContext, req: ClaimRequest, signal?: AbortSignal) {
+  return (await claimJobsWaiting(ctx, req, 1, signal))[0] ?? null;
 }
 
 /** A held lease, checked for every runner call; 409 once it is lost. */

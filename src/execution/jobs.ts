@@ -1,10 +1,8 @@
 // Reading and changing one job: load (visibility through its project),
-// results, finalize, cancel, artifact, lists.
+// results, cancel, artifact, lists (finalize is in finalize.ts).
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { embeddings, projects, reviewJobItems, reviewJobs } from '../../drizzle/schema.js';
-import { type AcceptanceInput, recordAcceptance } from '../freshness/acceptance.js';
-import { rowsOf, type Tx } from '../platform/db.js';
-import { toArray } from '../freshness/snapshots.js';
+import type { Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { decodeCursor, page } from '../platform/schemas.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
@@ -12,7 +10,7 @@ import { inProject, visibleProjects } from '../tenancy/projects.js';
 import { heartbeat, requireLease } from './claim.js';
 import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** A job the caller may see (its project is visible), locked when asked; else 404. */
 export async function loadJob(tx: Tx, ctx: TenantContext, jobId: string, lock = false) {
@@ -42,15 +40,17 @@ export async function extendLease(ctx: TenantContext, jobId: string, leaseId: st
   });
 }
 
-export interface ResultBody {
-  lease_id: string;
+/** One item's result, as PUT …/result takes it and as finalize may carry it. */
+export interface ItemResult {
   outcome: 'pass' | 'warn' | 'fail' | 'error';
   artifact: string;
   telemetry?: Record<string, unknown>;
   embedding?: { model: string; vector: number[] };
 }
 
-const sameResult = (item: ItemRow, body: ResultBody) =>
+export interface ResultBody extends ItemResult { lease_id: string }
+
+export const sameResult = (item: ItemRow, body: ItemResult) =>
   item.outcome === body.outcome && item.artifact === body.artifact && JSON.stringify(item.telemetry ?? null) === JSON.stringify(body.telemetry ?? null);
 
 /**
@@ -81,7 +81,7 @@ export async function putResult(ctx: TenantContext, jobId: string, itemId: strin
  * A vector the runner computed for the artifact: only when the project says
  * the runner computes them, and only of the project's model and dimension.
  */
-async function storeRunnerVector(tx: Tx, projectId: string, itemId: string, embedding: { model: string; vector: number[] }) {
+export async function storeRunnerVector(tx: Tx, projectId: string, itemId: string, embedding: { model: string; vector: number[] }) {
   const [project] = await tx.select().from(projects).where(eq(projects.id, projectId));
   const refuse = (detail: string) => new ApiError('validation_failed', detail, { errors: [{ path: 'body.embedding', message: detail }] });
   if (project.embeddingSource !== 'runner' || !project.embeddingModel) throw refuse('This project computes its vectors on the server; send results without an embedding');
@@ -90,70 +90,6 @@ async function storeRunnerVector(tx: Tx, projectId: string, itemId: string, embe
   await tx.insert(embeddings).values({
     orgId: project.orgId, projectId, subjectKind: 'job_item', subjectId: itemId, model: embedding.model, dims: project.embeddingDims!, embedding: embedding.vector,
   }).onConflictDoUpdate({ target: [embeddings.subjectKind, embeddings.subjectId, embeddings.model], set: { embedding: sql`excluded.embedding` } });
-}
-
-/** Telemetry is evidence: a model other than the job's runner model is a warning, nothing more. */
-function telemetryWarnings(job: JobRow, items: ItemRow[]): string[] {
-  const warnings: string[] = [];
-  for (const item of items) {
-    const t = (item.telemetry ?? {}) as Record<string, unknown>;
-    const observed = typeof t.model === 'string' ? t.model : typeof t.observed_model === 'string' ? t.observed_model : null;
-    if (observed && job.runnerModel && observed !== job.runnerModel) {
-      warnings.push(`item ${item.ordinal} (${item.notePath} x ${item.gatePath}) reports model ${observed}, not the job's runner model ${job.runnerModel}`);
-    }
-  }
-  return warnings;
-}
-
-/**
- * All or nothing, in one transaction: if every item has a result and none
- * is `error`, one `review` acceptance per item (each checked against the
- * revision its pair had when the job was made) and the job succeeds;
- * otherwise the job fails with the reason and no pair advances. A revision
- * conflict is tried inside a savepoint so the job can still be marked failed.
- */
-export async function finalizeJob(ctx: TenantContext, jobId: string, leaseId: string) {
-  return inTenant(ctx, async (tx) => {
-    const { job, slug } = await loadJob(tx, ctx, jobId, true);
-    if (TERMINAL.has(job.status)) return { ...presentJob(job, slug), items: (await itemsOf(tx, job.id)).map((i) => presentItem(i)), replayed: true };
-    await requireLease(tx, job, leaseId);
-    const items = await itemsOf(tx, job.id);
-    const warnings = [...(job.warnings as string[]), ...telemetryWarnings(job, items)];
-    const pending = items.filter((i) => i.status !== 'done');
-    const errored = items.filter((i) => i.outcome === 'error');
-    let error: Record<string, unknown> | null = null;
-    if (pending.length > 0) error = { code: 'incomplete', detail: `${pending.length} of ${items.length} items have no result`, items: pending.map((i) => i.id) };
-    else if (errored.length > 0) error = { code: 'item_error', detail: `${errored.length} of ${items.length} items ended in error`, items: errored.map((i) => i.id) };
-    else {
-      const events: AcceptanceInput[] = items.map((i) => ({
-        notePath: i.notePath, gatePath: i.gatePath, modelPartition: job.modelPartition, requestedPartition: job.requestedPartition,
-        kind: 'review', noteSnapshotId: i.noteSnapshotId, gateSnapshotId: i.gateSnapshotId,
-        noteSha256: null, gateSha256: null, outcome: i.outcome, expectedRevision: i.expectedRevision, jobId: job.id, jobItemId: i.id,
-      }));
-      await fillHashes(tx, events);
-      try {
-        await tx.transaction((sp) => recordAcceptance(sp as Tx, ctx, job.projectId, events, ctx.now));
-      } catch (err) {
-        if (!(err instanceof ApiError) || err.code !== 'stale_baseline_revision') throw err;
-        error = { code: 'stale_baseline_revision', detail: err.detail, pairs: err.extra.pairs };
-      }
-    }
-    const [done] = await tx.update(reviewJobs).set({
-      status: error ? 'failed' : 'succeeded', error, warnings,
-      leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: sql`now()`, updatedAt: sql`now()`,
-    }).where(eq(reviewJobs.id, job.id)).returning();
-    return { ...presentJob(done, slug), items: items.map((i) => presentItem(i)), replayed: false };
-  });
-}
-
-async function fillHashes(tx: Tx, events: AcceptanceInput[]) {
-  const ids = [...new Set(events.flatMap((e) => [e.noteSnapshotId!, e.gateSnapshotId!]))];
-  const rows = rowsOf<{ id: string; sha256: string }>(await tx.execute(sql`select id, sha256 from snapshots where id = any(${toArray(ids)}::uuid[])`));
-  const sha = new Map(rows.map((r) => [r.id, r.sha256]));
-  for (const e of events) {
-    e.noteSha256 = sha.get(e.noteSnapshotId!)!;
-    e.gateSha256 = sha.get(e.gateSnapshotId!)!;
-  }
 }
 
 export async function cancelJob(ctx: TenantContext, jobId: string) {

@@ -15,7 +15,7 @@ export interface TenantScope {
 }
 
 /**
- * Run `fn` in a transaction bound to one org: SET LOCAL ROLE drops to the
+ * Run `fn` in a transaction bound to one org: the local role drops to the
  * NOLOGIN gatehouse_app role (no BYPASSRLS), and set_config(..., true) scopes
  * app.org_id to this transaction only, so a pooled connection never carries
  * one tenant's setting into another's request. Every tenant query goes
@@ -23,8 +23,9 @@ export interface TenantScope {
  */
 export async function withTenant<T>(db: Database, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('app.org_id', ${scope.orgId}, true), set_config('app.user_id', ${scope.userId ?? ''}, true)`);
-    await tx.execute(sql`set local role gatehouse_app`);
+    // set_config('role', ..., true) is SET LOCAL ROLE as a function, so the
+    // whole setup is one round trip instead of two on every transaction.
+    await tx.execute(sql`select set_config('app.org_id', ${scope.orgId}, true), set_config('app.user_id', ${scope.userId ?? ''}, true), set_config('role', 'gatehouse_app', true)`);
     return fn(tx as Tx);
   });
 }

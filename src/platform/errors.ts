@@ -88,18 +88,24 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 
-export function problem(c: Context, err: ApiError): Response {
-  const { headers, ...extra } = err.extra;
-  const body: Problem = {
+/** The RFC 9457 body of an error: a whole response's, or one entry's of a batch answer. */
+export function problemBody(err: ApiError, instance?: string, requestId?: string): Problem {
+  const { headers: _headers, ...extra } = err.extra;
+  return {
     type: `urn:gatehouse:problem:${err.code}`,
     title: titles[err.code],
     status: err.status,
     code: err.code,
     detail: err.detail,
-    instance: new URL(c.req.url).pathname,
-    request_id: c.get('requestId' as never) as string | undefined,
+    ...(instance ? { instance } : {}),
+    ...(requestId ? { request_id: requestId } : {}),
     ...extra,
   };
+}
+
+export function problem(c: Context, err: ApiError): Response {
+  const { headers } = err.extra;
+  const body = problemBody(err, new URL(c.req.url).pathname, c.get('requestId' as never) as string | undefined);
   return new Response(JSON.stringify(body), {
     status: err.status,
     headers: { 'content-type': 'application/problem+json', ...headers },

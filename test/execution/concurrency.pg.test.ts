@@ -52,6 +52,39 @@ describe('runners racing', () => {
     expect(await count(sql`select count(*)::int as n from acceptance_events where kind = 'review' and project_id = (select id from projects where slug = 'swarm')`)).toBe(500);
   }, 120_000);
 
+  it('8 concurrent batch claimers over 500 jobs (claim/batch + finalize/batch): disjoint, all terminal, none lost', async () => {
+    await env.createProject(org.ownerToken, { slug: 'swarm-batch' });
+    const notes = await Promise.all(Array.from({ length: 500 }, (_, i) => text(`kb/notes/n${i}.md`, `note ${i}`)));
+    const gate = await text('kb/gates/g.md', 'gate');
+    await upload(env, org.ownerToken, 'swarm-batch', [...notes, gate]);
+    expect((await r.create('swarm-batch', { model_partition: 'm', select: selectAll(notes, [gate]) })).json.jobs).toHaveLength(500);
+
+    const claimedBy = new Map<string, number>();
+    let doubles = 0;
+    const runner = async (id: number) => {
+      for (;;) {
+        const claimed = await env.request('POST', '/v1/jobs/claim/batch', { token: org.ownerToken, body: { runner: 'exec', projects: ['swarm-batch'], worker: `runner-${id}`, max_jobs: 7 } });
+        expect(claimed.status).toBe(200);
+        if (claimed.json.jobs.length === 0) return;
+        for (const c of claimed.json.jobs) {
+          if (claimedBy.has(c.job.id)) doubles += 1;
+          claimedBy.set(c.job.id, id);
+        }
+        const done = await env.request('POST', '/v1/jobs/finalize/batch', { token: org.ownerToken, body: { jobs: claimed.json.jobs.map((c: any) => ({
+          job: c.job.id, lease_id: c.lease.id, results: c.items.map((i: any) => ({ item: i.id, outcome: 'pass', artifact: 'ok' })),
+        })) } });
+        expect(done.json.jobs.map((j: any) => j.job?.status)).toEqual(claimed.json.jobs.map(() => 'succeeded'));
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, i) => runner(i)));
+    expect(doubles).toBe(0);
+    expect(claimedBy.size).toBe(500);
+    const project = sql`(select id from projects where slug = 'swarm-batch')`;
+    expect(await count(sql`select count(*)::int as n from review_jobs where status <> 'succeeded' and project_id = ${project}`)).toBe(0);
+    expect(await count(sql`select count(*)::int as n from review_job_items where status <> 'done' and project_id = ${project}`)).toBe(0);
+    expect(await count(sql`select count(*)::int as n from acceptance_current where revision = 1 and project_id = ${project}`)).toBe(500);
+  }, 120_000);
+
   it('a runner that stops heartbeating loses its lease; another finishes the job', async () => {
     await env.createProject(org.ownerToken, { slug: 'crash' });
     const note = await text('kb/notes/a.md', 'a');

@@ -77,7 +77,9 @@ describe('row-level security', () => {
   });
 
   it('the setting and the role end with the transaction', async () => {
-    await withTenant(t.db, { orgId: a.orgId }, async () => {});
+    const inside = await withTenant(t.db, { orgId: a.orgId }, async (tx) =>
+      rowsOf<{ org: string; role: string }>(await tx.execute(sql`select current_setting('app.org_id') as org, current_user as role`)));
+    expect(inside[0]).toEqual({ org: a.orgId, role: 'gatehouse_app' });
     const after = rowsOf<{ org: string | null; role: string }>(await t.db.execute(sql`select nullif(current_setting('app.org_id', true), '') as org, current_user as role`));
     expect(after[0].org).toBeNull();
     expect(after[0].role).not.toBe('gatehouse_app');

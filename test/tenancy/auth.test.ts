@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/platform/db.js';
 import { generateSigningKeyJson, loadSigningKey } from '../../src/tenancy/auth/keys.js';
-import { mintToken } from '../../src/tenancy/auth/tokens.js';
+import { mintToken, verifyToken } from '../../src/tenancy/auth/tokens.js';
 import { TestEnv, type OrgFixture } from '../support/harness.js';
 
 const EXTERNAL_ISSUER = 'https://idp.test.invalid/';
@@ -55,6 +55,18 @@ describe('token verification', () => {
       expect(reply.status, name).toBe(401);
     }
     expect((await getOrg(expired)).json.detail).toMatch(/expired/);
+  });
+
+  it('a remembered verification never outlives the token: the same string is refused once it expires', async () => {
+    const now = new Date();
+    const token = await mintToken(env.auth, { subject: org.ownerId, org: org.id, jti: crypto.randomUUID(), issuedAt: now, expiresAt: new Date(now.getTime() + 2_000) });
+    const first = await verifyToken(env.auth, token, now);
+    expect(first.subject).toBe(org.ownerId);
+    expect(await verifyToken(env.auth, token, new Date(now.getTime() + 1_000))).toBe(first);
+    await expect(verifyToken(env.auth, token, new Date(now.getTime() + 3_000))).rejects.toMatchObject({ code: 'unauthenticated', detail: expect.stringMatching(/expired/) });
+    // A token that failed is never remembered as good.
+    const forged = `${token.slice(0, -4)}AAAA`;
+    await expect(verifyToken(env.auth, forged, now)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
   it('a token whose jti is not on record is refused, even when well signed', async () => {

@@ -38,6 +38,23 @@ describe('execution in workerd', () => {
     expect((await call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'exec', projects: [project], wait_seconds: 1 } })).status).toBe(204);
   });
 
+  it('batched: claim/batch takes several jobs, finalize/batch stores their results and finalizes them together', async () => {
+    const gate = await file('kb/gates/g.md', '# G\n');
+    const notes = await Promise.all([1, 2, 3].map((i) => file(`kb/notes/batch-${i}.md`, `# Batch ${i}\n`)));
+    await call('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, body: { files: [...notes, gate] } });
+    const manifests = { notes: notes.map((n) => ({ path: n.path, sha256: n.sha256 })), gates: [{ path: gate.path, sha256: gate.sha256 }] };
+    await call('POST', `/v1/projects/${project}/jobs`, { token: org.ownerToken, body: { runner: 'batch', model_partition: 'm', batch_size: 1, select: manifests } });
+    const claimed = await call('POST', '/v1/jobs/claim/batch', { token: org.ownerToken, body: { runner: 'batch', projects: [project], max_jobs: 10 } });
+    expect(claimed.status, claimed.text).toBe(200);
+    expect(claimed.json.jobs).toHaveLength(3);
+    const jobs = claimed.json.jobs.map((c: any) => ({ job: c.job.id, lease_id: c.lease.id, results: c.items.map((i: any) => ({ item: i.id, outcome: 'pass', artifact: 'ok' })) }));
+    const done = await call('POST', '/v1/jobs/finalize/batch', { token: org.ownerToken, body: { jobs } });
+    expect(done.status, done.text).toBe(200);
+    expect(done.json.jobs.map((j: any) => j.job.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const selected = await call('POST', `/v1/projects/${project}/freshness`, { token: org.ownerToken, body: { model_partition: 'm', ...manifests } });
+    expect(selected.json.counts).toMatchObject({ fresh: 3, total: 3 });
+  });
+
   it('the cron trigger puts an expired lease back in the queue', async () => {
     const note = await file('kb/notes/b.md', '# B\n');
     const gate = await file('kb/gates/g.md', '# G\n');

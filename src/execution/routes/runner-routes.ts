@@ -4,7 +4,8 @@ import { createRouter } from '../../platform/router.js';
 import { jsonBody, jsonContent, problems } from '../../platform/schemas.js';
 import { tenantContext } from '../../tenancy/context.js';
 import { claimJob } from '../claim.js';
-import { extendLease, finalizeJob, putResult } from '../jobs.js';
+import { finalizeJob } from '../finalize.js';
+import { extendLease, putResult } from '../jobs.js';
 import { ClaimBody, ClaimedJob, FinalizeBody, FinalizedJob, HeartbeatBody, ItemParams, JobParam, LeaseSchema, ResultBody, ResultReply } from './schemas.js';
 
 const claimRoute = createRoute({
@@ -34,7 +35,7 @@ const resultRoute = createRoute({
 
 const finalizeRoute = createRoute({
   method: 'post', path: '/jobs/{job}/finalize', operationId: 'finalizeJob', tags: ['execution'],
-  summary: 'All or nothing: accept every item and succeed, or fail and advance nothing (the lease holder) (jobs:run)',
+  summary: 'All or nothing: accept every item and succeed, or fail and advance nothing (the lease holder; may carry the results) (jobs:run)',
   request: { params: JobParam, ...jsonBody(FinalizeBody) },
   responses: { 200: { description: 'The job, succeeded or failed with the reason', content: jsonContent(FinalizedJob) }, ...problems(404, 409) },
 });
@@ -54,5 +55,6 @@ export const runnerRoutes = createRouter()
     return c.json(await putResult(tenantContext(c, 'jobs:run'), job, item, c.req.valid('json')) as never, 200);
   })
   .openapi(finalizeRoute, async (c) => {
-    return c.json(await finalizeJob(tenantContext(c, 'jobs:run'), c.req.valid('param').job, c.req.valid('json').lease_id) as never, 200);
+    const body = c.req.valid('json');
+    return c.json(await finalizeJob(tenantContext(c, 'jobs:run'), c.req.valid('param').job, body.lease_id, body.results) as never, 200);
   });

@@ -1,7 +1,7 @@
 // Request and response shapes of the execution routes.
 import { z } from '@hono/zod-openapi';
 import { ModelPartition, PairRef, ManifestEntry } from '../../freshness/names.js';
-import { Slug, Timestamp, Uuid } from '../../platform/schemas.js';
+import { ProblemSchema, Slug, Timestamp, Uuid } from '../../platform/schemas.js';
 import { Effort, Runner, RunnerModel } from '../../registry/routes/schemas.js';
 
 const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).openapi('JobStatus');
@@ -96,7 +96,6 @@ export const ProjectParam = z.object({ project: Slug.openapi({ param: { name: 'p
 
 export const HeartbeatBody = z.object({ lease_id: Uuid, lease_seconds: z.number().int().min(10).max(3600).default(300) }).strict().openapi('Heartbeat');
 export const LeaseSchema = z.object({ lease: z.object({ id: Uuid, expires_at: Timestamp }) }).openapi('Lease');
-export const FinalizeBody = z.object({ lease_id: Uuid }).strict().openapi('FinalizeRequest');
 
 export const ResultBody = z.object({
   lease_id: Uuid,
@@ -109,8 +108,56 @@ export const ResultBody = z.object({
   }).strict().optional().openapi({ description: 'The artifact\'s vector, when the project says the runner computes them' }),
 }).strict().openapi('ItemResult');
 
+const ItemResultEntry = ResultBody.omit({ lease_id: true }).extend({ item: Uuid }).strict().openapi('ItemResultEntry');
+
+/** No item twice in one finalize: which of two results would win is not a question to leave open. */
+const uniqueItems = (results: { item: string }[] | undefined, ctx: z.RefinementCtx, path: (string | number)[]) => {
+  const seen = new Set<string>();
+  (results ?? []).forEach((r, i) => {
+    if (seen.has(r.item)) ctx.addIssue({ code: 'custom', path: [...path, i, 'item'], message: 'this item has a result earlier in the list' });
+    seen.add(r.item);
+  });
+};
+
+const finalizeFields = {
+  lease_id: Uuid,
+  results: z.array(ItemResultEntry).max(500).optional()
+    .openapi({ description: 'Results to store first, as PUT …/items/{item}/result would (saves a request per item)' }),
+};
+
+export const FinalizeBody = z.object(finalizeFields).strict()
+  .superRefine((b, ctx) => uniqueItems(b.results, ctx, ['results'])).openapi('FinalizeRequest');
+
+export const BatchFinalizeBody = z.object({
+  jobs: z.array(z.object({ job: Uuid, ...finalizeFields }).strict()).min(1).max(100),
+}).strict().superRefine((b, ctx) => {
+  const seen = new Set<string>();
+  let results = 0;
+  b.jobs.forEach((j, i) => {
+    if (seen.has(j.job)) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'job'], message: 'this job is listed twice' });
+    seen.add(j.job);
+    uniqueItems(j.results, ctx, ['jobs', i, 'results']);
+    results += j.results?.length ?? 0;
+  });
+  if (results > 1000) ctx.addIssue({ code: 'custom', path: ['jobs'], message: `at most 1000 results in one request (got ${results})` });
+}).openapi('BatchFinalizeRequest');
+
+export const ClaimBatchBody = ClaimBody.extend({
+  max_jobs: z.number().int().min(1).max(100).default(10).openapi({ description: 'Claim up to this many jobs, each with its own lease' }),
+}).strict().openapi('ClaimBatchRequest');
+
+export const ClaimedJobs = z.object({ jobs: z.array(ClaimedJob) }).openapi('ClaimedJobs');
+
 export const ResultReply = ItemSchema.extend({ replayed: z.boolean() }).openapi('ItemResultReply');
 export const FinalizedJob = JobWithItems.extend({ replayed: z.boolean() }).openapi('FinalizedJob');
+
+export const BatchFinalizeReply = z.object({
+  jobs: z.array(z.object({
+    job_id: Uuid,
+    job: FinalizedJob.nullable().openapi({ description: 'The job, succeeded or failed with its reason; null when this entry was refused' }),
+    problem: ProblemSchema.nullable().openapi({ description: 'Why this entry was refused (not found, lease lost, job finalized); nothing of it was written' }),
+  })),
+}).openapi('BatchFinalizeReply');
 
 export const ArtifactSchema = z.object({
   job_id: Uuid, item_id: Uuid, note_path: z.string(), gate_path: z.string(), outcome: Outcome.nullable(), artifact: z.string(),

@@ -43,7 +43,31 @@ function unauthenticated(detail: string): ApiError {
   });
 }
 
+/**
+ * Signature checks are the costliest part of authenticating a request, and
+ * runners send the same token hundreds of times a minute. A token string
+ * whose signature and claims verified is remembered for a short while (never
+ * past its `exp`), per key configuration, in a bounded map. Revocation,
+ * membership and role are not cached: they are read from the database on
+ * every request regardless.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 2_000;
+const verifiedCache = new WeakMap<AuthConfig, Map<string, { token: VerifiedToken; until: number; notBefore: number }>>();
+
 export async function verifyToken(auth: AuthConfig, token: string, now: Date): Promise<VerifiedToken> {
+  let cache = verifiedCache.get(auth);
+  if (!cache) verifiedCache.set(auth, (cache = new Map()));
+  const hit = cache.get(token);
+  if (hit && now.getTime() < hit.until && now.getTime() >= hit.notBefore) return hit.token;
+  const verified = await verifySignedToken(auth, token, now);
+  const { exp, nbf } = decodeJwt(token);
+  if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(token, { token: verified, until: Math.min(now.getTime() + VERIFIED_TTL_MS, exp! * 1000), notBefore: nbf ? nbf * 1000 : 0 });
+  return verified;
+}
+
+async function verifySignedToken(auth: AuthConfig, token: string, now: Date): Promise<VerifiedToken> {
   let unverified: JWTPayload;
   try {
     unverified = decodeJwt(token);

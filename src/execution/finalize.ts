@@ -1,0 +1,239 @@
+// Finalizing jobs: one job (POST /jobs/{job}/finalize) or many in one call
+// (POST /jobs/finalize/batch), optionally carrying the items' results, so a
+// runner that works through many small jobs pays one round trip and one
+// transaction for a whole batch. Each job stays all or nothing on its own.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { projects, reviewJobItems, reviewJobs, snapshots } from '../../drizzle/schema.js';
+import { type AcceptanceInput, recordAcceptance } from '../freshness/acceptance.js';
+import { toArray } from '../freshness/snapshots.js';
+import { rowsOf, type Tx } from '../platform/db.js';
+import { ApiError, notFound } from '../platform/errors.js';
+import { inTenant, type TenantContext } from '../tenancy/context.js';
+import { visibleProjects } from '../tenancy/projects.js';
+import { sameResult, storeRunnerVector, TERMINAL, type ItemResult } from './jobs.js';
+import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
+
+export interface FinalizeEntry {
+  job: string;
+  lease_id: string;
+  /** Results to store first, exactly as PUT …/items/{item}/result would. */
+  results?: (ItemResult & { item: string })[];
+}
+
+export type FinalizedJob = ReturnType<typeof presentJob> & { items: ReturnType<typeof presentItem>[]; replayed: boolean };
+export type FinalizeOutcome = { job_id: string; job: FinalizedJob; error: null } | { job_id: string; job: null; error: ApiError };
+
+/** The single-job route: the batch of one, its refusal thrown as the response. */
+export async function finalizeJob(ctx: TenantContext, jobId: string, leaseId: string, results?: FinalizeEntry['results']) {
+  const [outcome] = await finalizeJobs(ctx, [{ job: jobId, lease_id: leaseId, results }]);
+  if (outcome.error) throw outcome.error;
+  return outcome.job;
+}
+
+/**
+ * Finalize many jobs in one transaction. A job that cannot be finalized
+ * (not visible, lease lost, an unknown item, a different result after the
+ * end) is refused on its own entry and nothing of it is written; the others
+ * go ahead. Every finalized job is all or nothing, as with one job.
+ */
+export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[]): Promise<FinalizeOutcome[]> {
+  return inTenant(ctx, async (tx) => {
+    const locked = await lockJobs(tx, ctx, entries.map((e) => e.job));
+    const { byJob: items, hashes } = await itemsOfJobs(tx, [...locked.keys()]);
+    const outcomes = new Map<string, FinalizeOutcome>();
+    const live: { entry: FinalizeEntry; job: JobRow; slug: string; items: ItemRow[] }[] = [];
+    const writes: { row: ItemRow; result: ItemResult }[] = [];
+
+    for (const entry of entries) {
+      const found = locked.get(entry.job);
+      const refuse = (error: ApiError) => outcomes.set(entry.job, { job_id: entry.job, job: null, error });
+      if (!found) { refuse(notFound(`Job ${entry.job}`)); continue; }
+      const jobItems = items.get(entry.job) ?? [];
+      const checked = checkResults(entry, found.job, jobItems);
+      if (checked instanceof ApiError) { refuse(checked); continue; }
+      if (TERMINAL.has(found.job.status)) {
+        outcomes.set(entry.job, { job_id: entry.job, job: { ...presentJob(found.job, found.slug), items: jobItems.map((i) => presentItem(i)), replayed: true }, error: null });
+        continue;
+      }
+      const lease = leaseProblem(found.job, found.live, entry.lease_id);
+      if (lease) { refuse(lease); continue; }
+      for (const w of checked) {
+        if (w.row.status === 'done' && sameResult(w.row, w.result)) continue;
+        writes.push(w);
+        Object.assign(w.row, { status: 'done', outcome: w.result.outcome, artifact: w.result.artifact, telemetry: w.result.telemetry ?? null });
+      }
+      live.push({ entry, job: found.job, slug: found.slug, items: jobItems });
+    }
+
+    await writeResults(tx, writes);
+    for (const w of writes) if (w.result.embedding) await storeRunnerVector(tx, w.row.projectId, w.row.id, w.result.embedding);
+
+    const verdicts = await accept(tx, ctx, live, hashes);
+    const done = await closeJobs(tx, live.map(({ job, items: jobItems }) => ({ job, ...verdicts.get(job.id)!, warnings: [...(job.warnings as string[]), ...telemetryWarnings(job, jobItems)] })));
+    for (const { job, slug, items: jobItems } of live) {
+      outcomes.set(job.id, { job_id: job.id, job: { ...presentJob(done.get(job.id)!, slug), items: jobItems.map((i) => presentItem(i)), replayed: false }, error: null });
+    }
+    return entries.map((e) => outcomes.get(e.job)!);
+  });
+}
+
+/**
+ * Every asked-for job the caller may see, locked, with whether its lease is
+ * still live by the database's clock. Locks are taken in id order so two
+ * batches that share jobs cannot deadlock.
+ */
+async function lockJobs(tx: Tx, ctx: TenantContext, ids: string[]) {
+  const rows = await tx.select({ job: reviewJobs, slug: projects.slug, live: sql<boolean>`coalesce(${reviewJobs.leaseExpiresAt} > now(), false)` })
+    .from(reviewJobs)
+    .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
+    .where(and(inArray(reviewJobs.id, ids), visibleProjects(ctx.member)))
+    .orderBy(reviewJobs.id)
+    .for('update', { of: reviewJobs });
+  return new Map(rows.map((r) => [r.job.id, r]));
+}
+
+/** The items of every job, each with its two texts' hashes (which the acceptance events record). */
+async function itemsOfJobs(tx: Tx, jobIds: string[]): Promise<{ byJob: Map<string, ItemRow[]>; hashes: Map<string, { note: string; gate: string }> }> {
+  const byJob = new Map<string, ItemRow[]>();
+  const hashes = new Map<string, { note: string; gate: string }>();
+  if (jobIds.length === 0) return { byJob, hashes };
+  const note = alias(snapshots, 'note');
+  const gate = alias(snapshots, 'gate');
+  const rows = await tx.select({ item: reviewJobItems, note: note.sha256, gate: gate.sha256 }).from(reviewJobItems)
+    .innerJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
+    .innerJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
+    .where(inArray(reviewJobItems.jobId, jobIds)).orderBy(reviewJobItems.jobId, reviewJobItems.ordinal);
+  for (const { item, note: n, gate: g } of rows) {
+    byJob.set(item.jobId, [...(byJob.get(item.jobId) ?? []), item]);
+    hashes.set(item.id, { note: n, gate: g });
+  }
+  return { byJob, hashes };
+}
+
+/** The entry's results matched to the job's items; after the end only the same results again are accepted. */
+function checkResults(entry: FinalizeEntry, job: JobRow, jobItems: ItemRow[]): { row: ItemRow; result: ItemResult }[] | ApiError {
+  const byId = new Map(jobItems.map((i) => [i.id, i]));
+  const matched: { row: ItemRow; result: ItemResult }[] = [];
+  for (const result of entry.results ?? []) {
+    const row = byId.get(result.item);
+    if (!row) return notFound(`Item ${result.item} of job ${entry.job}`);
+    if (TERMINAL.has(job.status) && !(row.status === 'done' && sameResult(row, result))) {
+      return new ApiError('job_finalized', `The job is ${job.status}; its results can no longer change`);
+    }
+    matched.push({ row, result });
+  }
+  return matched;
+}
+
+function leaseProblem(job: JobRow, live: boolean, leaseId: string): ApiError | null {
+  if (job.status !== 'running' || job.leaseId !== leaseId) {
+    return new ApiError('lease_lost', job.status === 'running'
+      ? 'This lease is not the job\'s current lease (it expired and the job was claimed again)'
+      : `The job is ${job.status}; its lease is over`, { job_status: job.status });
+  }
+  return live ? null : new ApiError('lease_lost', 'The lease has expired; the job goes back to the queue');
+}
+
+/** All the batch's new results in one statement (unnest keeps it one round trip whatever the count). */
+async function writeResults(tx: Tx, writes: { row: ItemRow; result: ItemResult }[]) {
+  if (writes.length === 0) return;
+  const stamped = rowsOf<{ id: string; completed_at: string }>(await tx.execute(sql`
+    update review_job_items i set
+      status = 'done', outcome = v.outcome::review_outcome, artifact = v.artifact, telemetry = v.telemetry::jsonb, completed_at = now()
+    from unnest(${toArray(writes.map((w) => w.row.id))}::uuid[], ${toArray(writes.map((w) => w.result.outcome))}::text[],
+                ${toArray(writes.map((w) => w.result.artifact))}::text[], ${toArray(writes.map((w) => (w.result.telemetry ? JSON.stringify(w.result.telemetry) : null)))}::text[])
+      as v(id, outcome, artifact, telemetry)
+    where i.id = v.id
+    returning i.id, i.completed_at`));
+  const at = new Map(stamped.map((r) => [r.id, r.completed_at]));
+  for (const w of writes) w.row.completedAt = at.get(w.row.id) ?? w.row.completedAt;
+}
+
+type Verdict = { error: Record<string, unknown> | null };
+
+/**
+ * Which jobs succeed. Jobs with a missing or `error` result fail without
+ * touching acceptance. The rest record one `review` acceptance per item:
+ * first all of them together in one savepoint (one insert per project, the
+ * common case), and only if that meets a revision conflict again job by
+ * job, each in its own savepoint, so the conflict fails only its own job.
+ */
+async function accept(tx: Tx, ctx: TenantContext, live: { job: JobRow; items: ItemRow[] }[], hashes: Map<string, { note: string; gate: string }>): Promise<Map<string, Verdict>> {
+  const verdicts = new Map<string, Verdict>();
+  const ready: { job: JobRow; events: AcceptanceInput[] }[] = [];
+  for (const { job, items } of live) {
+    const pending = items.filter((i) => i.status !== 'done');
+    const errored = items.filter((i) => i.outcome === 'error');
+    if (pending.length > 0) verdicts.set(job.id, { error: { code: 'incomplete', detail: `${pending.length} of ${items.length} items have no result`, items: pending.map((i) => i.id) } });
+    else if (errored.length > 0) verdicts.set(job.id, { error: { code: 'item_error', detail: `${errored.length} of ${items.length} items ended in error`, items: errored.map((i) => i.id) } });
+    else ready.push({ job, events: items.map((i) => reviewEvent(job, i, hashes.get(i.id)!)) });
+  }
+  if (ready.length === 0) return verdicts;
+
+  const byProject = new Map<string, AcceptanceInput[]>();
+  for (const r of ready) byProject.set(r.job.projectId, [...(byProject.get(r.job.projectId) ?? []), ...r.events]);
+  const together = await attempt(tx, async (sp) => {
+    for (const [projectId, events] of byProject) await recordAcceptance(sp, ctx, projectId, events, ctx.now);
+  });
+  if (together === null) {
+    for (const r of ready) verdicts.set(r.job.id, { error: null });
+    return verdicts;
+  }
+  for (const r of ready) {
+    const failure = ready.length === 1 ? together : await attempt(tx, (sp) => recordAcceptance(sp, ctx, r.job.projectId, r.events, ctx.now));
+    verdicts.set(r.job.id, { error: failure === null ? null : { code: failure.code, detail: failure.detail, pairs: failure.extra.pairs } });
+  }
+  return verdicts;
+}
+
+/** Run `fn` in a savepoint; a revision conflict (or a pair twice in one call) rolls it back and is returned, anything else propagates. */
+async function attempt(tx: Tx, fn: (sp: Tx) => Promise<unknown>): Promise<ApiError | null> {
+  try {
+    await tx.transaction((sp) => fn(sp as Tx));
+    return null;
+  } catch (err) {
+    if (err instanceof ApiError && (err.code === 'stale_baseline_revision' || err.code === 'validation_failed')) return err;
+    throw err;
+  }
+}
+
+function reviewEvent(job: JobRow, i: ItemRow, sha: { note: string; gate: string }): AcceptanceInput {
+  return {
+    notePath: i.notePath, gatePath: i.gatePath, modelPartition: job.modelPartition, requestedPartition: job.requestedPartition,
+    kind: 'review', noteSnapshotId: i.noteSnapshotId, gateSnapshotId: i.gateSnapshotId,
+    noteSha256: sha.note, gateSha256: sha.gate, outcome: i.outcome, expectedRevision: i.expectedRevision, jobId: job.id, jobItemId: i.id,
+  };
+}
+
+/** Telemetry is evidence: a model other than the job's runner model is a warning, nothing more. */
+function telemetryWarnings(job: JobRow, items: ItemRow[]): string[] {
+  const warnings: string[] = [];
+  for (const item of items) {
+    const t = (item.telemetry ?? {}) as Record<string, unknown>;
+    const observed = typeof t.model === 'string' ? t.model : typeof t.observed_model === 'string' ? t.observed_model : null;
+    if (observed && job.runnerModel && observed !== job.runnerModel) {
+      warnings.push(`item ${item.ordinal} (${item.notePath} x ${item.gatePath}) reports model ${observed}, not the job's runner model ${job.runnerModel}`);
+    }
+  }
+  return warnings;
+}
+
+/** Every live job to its end state in one statement; the rows come back merged with what was set. */
+async function closeJobs(tx: Tx, closing: { job: JobRow; error: Record<string, unknown> | null; warnings: string[] }[]): Promise<Map<string, JobRow>> {
+  if (closing.length === 0) return new Map();
+  const stamped = rowsOf<{ id: string; finished_at: string; updated_at: string }>(await tx.execute(sql`
+    update review_jobs j set
+      status = v.status::job_status, error = v.error::jsonb, warnings = v.warnings::jsonb,
+      lease_owner = null, lease_id = null, lease_expires_at = null, finished_at = now(), updated_at = now()
+    from unnest(${toArray(closing.map((c) => c.job.id))}::uuid[], ${toArray(closing.map((c) => (c.error ? 'failed' : 'succeeded')))}::text[],
+                ${toArray(closing.map((c) => (c.error ? JSON.stringify(c.error) : null)))}::text[], ${toArray(closing.map((c) => JSON.stringify(c.warnings)))}::text[])
+      as v(id, status, error, warnings)
+    where j.id = v.id
+    returning j.id, j.finished_at, j.updated_at`));
+  const at = new Map(stamped.map((r) => [r.id, r]));
+  return new Map(closing.map(({ job, error, warnings }) => [job.id, {
+    ...job, status: error ? 'failed' : 'succeeded', error, warnings,
+    leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: at.get(job.id)!.finished_at, updatedAt: at.get(job.id)!.updated_at,
+  } satisfies JobRow]));
+}
