@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { runScheduledMaintenance } from './maintenance.js';
 import { FeatureHashEmbedder } from './search/embedder.js';
+import { MemoryRateLimiter } from './platform/rate-limit.js';
 import { nodeAuthConfig, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
 import { ensureLocalOrg } from './tenancy/bootstrap.js';
 
@@ -21,7 +22,8 @@ async function main() {
     console.log(`gatehouse: created org "local" with an owner; the owner's token is in ${tokenFile}`);
   }
   const embedder = new FeatureHashEmbedder();
-  const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, version: process.env.npm_package_version });
+  const rateLimiter = config.rateLimit ? new MemoryRateLimiter(config.rateLimit) : undefined;
+  const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, rateLimiter, version: process.env.npm_package_version });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host}:${info.port}`;
     console.log(`gatehouse: serving on ${base} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL from DATABASE_URL'})`);

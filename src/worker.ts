@@ -5,6 +5,7 @@ import { createRemoteJWKSet } from 'jose';
 import { createApp } from './app.js';
 import { defaultLimits, intFromEnv } from './platform/config.js';
 import { runScheduledMaintenance } from './maintenance.js';
+import { type WorkersRateLimitBinding, WorkersRateLimiter } from './platform/rate-limit.js';
 import { type Embedder, FeatureHashEmbedder, WorkersAiEmbedder } from './search/embedder.js';
 import { neonPerRequest, neonPool } from './platform/drivers/neon.js';
 import { loadSigningKey } from './tenancy/auth/keys.js';
@@ -24,6 +25,10 @@ export interface WorkerEnv {
   GATEHOUSE_WS_PROXY?: string;
   /** The Workers AI binding, when configured: search embeds with it. */
   AI?: unknown;
+  /** The Workers Rate Limiting binding ([[ratelimits]] in wrangler.toml); its limit and period repeated as vars for the headers. */
+  RATE_LIMITER?: WorkersRateLimitBinding;
+  GATEHOUSE_RATE_LIMIT?: string;
+  GATEHOUSE_RATE_LIMIT_PERIOD_SECONDS?: string;
 }
 
 type App = ReturnType<typeof createApp>;
@@ -59,6 +64,9 @@ async function build(env: WorkerEnv): Promise<App> {
     clock: () => new Date(),
     limits: { ...defaultLimits, maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES') },
     embedder: embedderFor(env),
+    rateLimiter: env.RATE_LIMITER
+      ? new WorkersRateLimiter(env.RATE_LIMITER, intFromEnv(env.GATEHOUSE_RATE_LIMIT, 600, 'GATEHOUSE_RATE_LIMIT'), intFromEnv(env.GATEHOUSE_RATE_LIMIT_PERIOD_SECONDS, 60, 'GATEHOUSE_RATE_LIMIT_PERIOD_SECONDS'))
+      : undefined,
   });
 }
 

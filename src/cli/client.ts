@@ -4,10 +4,27 @@ import { CliError } from './errors.js';
 
 export interface Problem { status: number; code?: string; detail?: string; errors?: { path: string; message: string }[]; [k: string]: unknown }
 
+/** 429 and 503 say "not now": wait as Retry-After says (capped), a few times, before giving up. */
+const RETRYABLE = new Set([429, 503]);
+const MAX_ATTEMPTS = 5;
+const MAX_WAIT_SECONDS = 60;
+
 export class ApiClient {
-  constructor(readonly base: string, private readonly token: string) {}
+  constructor(readonly base: string, private readonly token: string, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))) {}
 
   async request<T>(method: string, path: string, body?: unknown, accept = 'application/json', signal?: AbortSignal): Promise<{ status: number; body: T }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, body, accept, signal);
+      } catch (err) {
+        if (!(err instanceof ApiError) || !RETRYABLE.has(err.status) || attempt >= MAX_ATTEMPTS || signal?.aborted) throw err;
+        const seconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, Number(err.retryAfter) || 2 ** (attempt - 1)));
+        await this.sleep(seconds * 1000);
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, body: unknown, accept: string, signal?: AbortSignal): Promise<{ status: number; body: T }> {
     let res: Response;
     try {
       res = await fetch(`${this.base.replace(/\/+$/, '')}${path}`, {
@@ -24,7 +41,7 @@ export class ApiClient {
     const parsed = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
     if (res.ok) return { status: res.status, body: parsed as T };
     const problem = (typeof parsed === 'object' ? parsed : { detail: text }) as Problem;
-    throw apiError(res.status, problem);
+    throw apiError(res.status, problem, res.headers.get('retry-after'));
   }
 
   get<T>(path: string) { return this.request<T>('GET', path); }
@@ -34,16 +51,17 @@ export class ApiClient {
 }
 
 export class ApiError extends CliError {
-  constructor(message: string, hint: string | undefined, readonly status: number, readonly problem: Problem) {
+  constructor(message: string, hint: string | undefined, readonly status: number, readonly problem: Problem, readonly retryAfter: string | null = null) {
     super(message, hint);
   }
 }
 
-function apiError(status: number, p: Problem): ApiError {
+function apiError(status: number, p: Problem, retryAfter: string | null): ApiError {
   const fields = p.errors?.length ? `\n${p.errors.slice(0, 10).map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : '';
   const hint = status === 401 ? 'the token is missing, expired or revoked: set GATEHOUSE_TOKEN or run `gatehouse login`'
     : status === 403 ? 'this token lacks the scope or role for that; ask an org admin for one that has it'
       : status === 404 ? 'check "project" in gatehouse.json, and that your token can see it'
-        : undefined;
-  return new ApiError(`${p.detail ?? `HTTP ${status}`}${p.code ? ` (${p.code})` : ''}${fields}`, hint, status, p);
+        : status === 429 ? 'this token is over its rate limit; wait, or spread the work over more time'
+          : undefined;
+  return new ApiError(`${p.detail ?? `HTTP ${status}`}${p.code ? ` (${p.code})` : ''}${fields}`, hint, status, p, retryAfter);
 }

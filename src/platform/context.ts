@@ -4,6 +4,7 @@ import type { Principal } from '../tenancy/auth/principal.js';
 import type { Limits } from './config.js';
 import type { Database } from './db.js';
 import type { Embedder } from '../search/embedder.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /**
  * How a host hands the app its database. Node keeps one for the process;
@@ -20,6 +21,8 @@ export interface AppDeps {
   limits: Limits;
   /** Embeds search queries and, when cheap, artifacts and notes (see src/search). */
   embedder: Embedder;
+  /** Per-token request budget (see rate-limit.ts); absent, nothing is limited. */
+  rateLimiter?: RateLimiter;
   /** Shown on /healthz and the docs page. */
   version?: string;
 }

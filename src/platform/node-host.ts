@@ -19,6 +19,8 @@ export interface NodeConfig {
   issuer: string;
   audience: string;
   limits: Limits;
+  /** Per-token requests per minute and burst; null when GATEHOUSE_RATE_LIMIT_PER_MINUTE=0. */
+  rateLimit: { perMinute: number; burst: number } | null;
 }
 
 export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
@@ -33,8 +35,19 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
       ...defaultLimits,
       maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES'),
     },
+    rateLimit: env.GATEHOUSE_RATE_LIMIT_PER_MINUTE === '0' ? null : {
+      perMinute: intFromEnv(env.GATEHOUSE_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE.perMinute, 'GATEHOUSE_RATE_LIMIT_PER_MINUTE'),
+      burst: intFromEnv(env.GATEHOUSE_RATE_LIMIT_BURST, DEFAULT_RATE.burst, 'GATEHOUSE_RATE_LIMIT_BURST'),
+    },
   };
 }
+
+/**
+ * Generous enough for a fleet of runners on one token working through small
+ * jobs (about 50 requests a second sustained), tight enough that one runaway
+ * client cannot starve the database for everyone else.
+ */
+export const DEFAULT_RATE = { perMinute: 3000, burst: 300 };
 
 /**
  * The signing key: GATEHOUSE_SIGNING_KEY when set, else one generated on

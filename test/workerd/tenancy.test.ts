@@ -36,6 +36,8 @@ describe('orgs', () => {
     const me = await call('GET', '/v1/org', { token: org.ownerToken });
     expect(me.status, me.text).toBe(200);
     expect(me.json).toMatchObject({ id: org.id, slug: org.slug, you: { user_id: org.ownerId, role: 'owner' } });
+    // The per-token budget comes from the Rate Limiting binding ([[ratelimits]] in wrangler.toml).
+    expect(me.headers.get('ratelimit-limit')).toBe('600');
   });
 
   it('a taken slug is a 409 problem', async () => {
