@@ -28,7 +28,7 @@ const statusText: Record<number, string> = {
 
 /** The problem responses a route may give, for its OpenAPI entry. */
 export function problems(...statuses: number[]) {
-  const all = [...new Set([400, 401, 403, 413, 422, ...statuses])].sort();
+  const all = [...new Set([400, 401, 403, 413, 422, 429, ...statuses])].sort();
   return Object.fromEntries(all.map((s) => [s, { description: statusText[s] ?? 'Error', content: problemContent }]));
 }
 
