@@ -143,12 +143,21 @@ function fromDatabase(err: unknown): ApiError | undefined {
   return undefined;
 }
 
-function isConnectionFailure(err: unknown): boolean {
-  const cause = (err as { cause?: unknown })?.cause ?? err;
-  const code = (cause as { code?: string })?.code ?? '';
-  const message = String((cause as Error)?.message ?? '');
-  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001', '08003'].includes(code)
-    || /Connection terminated|connection (closed|refused|ended)|WebSocket/i.test(message);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const CONNECTION_MESSAGE = /Connection terminated|connection (closed|refused|ended|lost)|not queryable|terminating connection|WebSocket|socket hang up|Network connection lost/i;
+
+/**
+ * Whether an error means "the database could not be reached or dropped us",
+ * anywhere along its cause chain: drizzle wraps driver errors, and when a
+ * connection dies mid-transaction the error that surfaces is the failed
+ * ROLLBACK's, whose cause is the driver's "not queryable".
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (CONNECTION_CODES.has(code) || CONNECTION_MESSAGE.test(String((e as Error).message ?? ''))) return true;
+  }
+  return false;
 }
 
 export function onError(err: unknown, c: Context): Response {
@@ -167,6 +176,8 @@ export function onError(err: unknown, c: Context): Response {
   if (isConnectionFailure(err)) {
     return problem(c, new ApiError('unavailable', 'The database is unavailable; retry shortly', { headers: { 'retry-after': '1' } }));
   }
-  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId' as never), message: String((err as Error)?.message ?? err) }));
+  const causes: string[] = [];
+  for (let e: unknown = (err as { cause?: unknown })?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) causes.push(String((e as Error).message ?? e));
+  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId' as never), message: String((err as Error)?.message ?? err), causes }));
   return problem(c, new ApiError('internal', 'An internal error occurred'));
 }

@@ -47,8 +47,8 @@ export class TestEnv {
   private counter = 0;
   constructor(readonly database: TestDatabase, readonly auth: AuthConfig, readonly app: ReturnType<typeof createApp>) {}
 
-  static async start(options: { limits?: Partial<Limits>; external?: ExternalIssuer; rateLimiter?: RateLimiter } = {}): Promise<TestEnv> {
-    const database = await openTestDatabase();
+  static async start(options: { limits?: Partial<Limits>; external?: ExternalIssuer; rateLimiter?: RateLimiter; database?: TestDatabase } = {}): Promise<TestEnv> {
+    const database = options.database ?? await openTestDatabase();
     const auth = { ...(await testAuth()), external: options.external };
     const limits = options.limits ?? {};
     const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits }, embedder: new FeatureHashEmbedder(), rateLimiter: options.rateLimiter });

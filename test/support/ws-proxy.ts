@@ -7,6 +7,9 @@ import { WebSocketServer } from 'ws';
 export interface WsProxy {
   /** Value for neonConfig.wsProxy / GATEHOUSE_WS_PROXY. */
   address: string;
+  /** The database "goes away": open connections drop and new ones are closed at once, until restore(). */
+  cut(): void;
+  restore(): void;
   close(): Promise<void>;
 }
 
@@ -16,7 +19,12 @@ export async function startWsProxy(target = { host: '127.0.0.1', port: 5432 }, p
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  let down = false;
   server.on('connection', (ws) => {
+    if (down) {
+      ws.terminate();
+      return;
+    }
     const socket = createConnection(target);
     const pending: Buffer[] = [];
     let connected = false;
@@ -38,6 +46,11 @@ export async function startWsProxy(target = { host: '127.0.0.1', port: 5432 }, p
   const { port: actual } = server.address() as AddressInfo;
   return {
     address: `127.0.0.1:${actual}/v1`,
+    cut: () => {
+      down = true;
+      for (const client of server.clients) client.terminate();
+    },
+    restore: () => { down = false; },
     close: () => new Promise((resolve) => {
       for (const client of server.clients) client.terminate();
       server.close(() => resolve());
