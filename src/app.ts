@@ -11,6 +11,7 @@ import { freshnessRoutes } from './freshness/routes.js';
 import { registryAreaRoutes } from './registry/routes.js';
 import { searchRoutes } from './search/routes.js';
 import { tenancyRoutes } from './tenancy/routes.js';
+import { uiRoutes } from './ui/routes.js';
 
 export const API_INFO = {
   openapi: '3.1.0',
@@ -61,6 +62,9 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', registryAreaRoutes);
   app.route('/v1', executionRoutes);
   app.route('/v1', searchRoutes);
+
+  // The dashboard: plain routes (not in the OpenAPI document), its own cookie session.
+  app.route('/ui', uiRoutes);
 
   app.doc31('/openapi.json', API_INFO);
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Gatehouse API' }));
