@@ -56,8 +56,8 @@ export function RegistryView(props: { registry: Registry; admin: boolean; csrf: 
       {admin && r.partitions.length > 0 && (
         <form method="post" action={action} aria-label="Set an alias"><Csrf value={csrf} /><input type="hidden" name="change" value="set_alias" />
           <fieldset><legend>Add or repoint an alias</legend>
-            <label>Alias <input type="text" name="alias" required /></label>
-            <label>Partition <select name="model_partition">{partitionOptions}</select></label>
+            <label for="al-alias">Alias</label> <input id="al-alias" type="text" name="alias" required />{' '}
+            <label for="al-partition">Partition</label> <select id="al-partition" name="model_partition">{partitionOptions}</select>{' '}
             <button type="submit">Review the plan</button>
           </fieldset>
         </form>
@@ -71,10 +71,11 @@ export function RegistryView(props: { registry: Registry; admin: boolean; csrf: 
       {admin && r.partitions.length > 0 && (
         <form method="post" action={action} id="runner-default-form" aria-label="Set a runner default"><Csrf value={csrf} /><input type="hidden" name="change" value="set_runner_model" />
           <fieldset><legend>Set a runner default</legend>
-            <label>Partition <select name="model_partition">{partitionOptions}</select></label>
-            <label>Runner <input type="text" name="runner" required placeholder="claude-code" /></label>
-            <label>Model <input type="text" name="runner_model" required /></label>
-            <label>Effort <input type="text" name="runner_effort" placeholder="optional" /></label>
+            {/* Labels by id: a label wrapping a select would take the selected option into its name. */}
+            <label for="rd-partition">Partition</label> <select id="rd-partition" name="model_partition">{partitionOptions}</select>{' '}
+            <label for="rd-runner">Runner</label> <input id="rd-runner" type="text" name="runner" required placeholder="claude-code" />{' '}
+            <label for="rd-model">Model</label> <input id="rd-model" type="text" name="runner_model" required />{' '}
+            <label for="rd-effort">Effort</label> <input id="rd-effort" type="text" name="runner_effort" placeholder="optional" />{' '}
             <button type="submit">Review the plan</button>
           </fieldset>
         </form>
