@@ -39,8 +39,9 @@ export async function currentFiles(tx: Tx, projectId: string): Promise<ProjectFi
         from acceptance_current where project_id = ${projectId} group by gate_path
       ) r where all_retired group by path
     )
-    select l.path, l.sha256, exists (select 1 from gates g where g.path = l.path) as is_gate
+    select l.path, l.sha256, g.path is not null as is_gate
     from latest l
+    left join (select distinct path from gates) g on g.path = l.path
     left join retired r on r.path = l.path
     where r.path is null or l.created_at > r.at
     order by l.path`));

@@ -5,7 +5,7 @@
 // flat folder with more notes than that is drawn a page at a time.
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Tx } from '../../platform/db.js';
-import { selectFreshness, type SelectedPair, type Status } from '../../freshness/select.js';
+import { countFreshnessByGroup, selectFreshness, type SelectedPair, type Status } from '../../freshness/select.js';
 import { toArray } from '../../freshness/snapshots.js';
 import { resolvePartition } from '../../registry/resolve.js';
 import type { TenantContext } from '../../tenancy/context.js';
@@ -74,18 +74,32 @@ export async function heatmapView(ctx: TenantContext, slug: string, q: { partiti
     const partition = (await resolvePartition(tx, ctx, project, requested, 'read')).model_partition;
     const shape = layout(files.notes.map((n) => n.path), q.prefix ?? '');
     const inScope = files.notes.filter((n) => n.path.startsWith(shape.prefix));
-    // The API's select, for exactly the notes in view and every gate.
-    const result = await selectFreshness(tx, project.id, { modelPartition: partition, notes: inScope, gates: files.gates });
-    const gateIndex = new Map(files.gates.map((g, i) => [g.path, i]));
+    const onePage = shape.folders.length === 0 && shape.files.length <= ROW_LIMIT;
+    const pages = onePage ? 1 : Math.max(1, Math.ceil(shape.files.length / PAGE_SIZE));
+    const pageNo = Math.min(Math.max(1, q.page ?? 1), pages);
+    const drawn = new Set(onePage ? shape.files : shape.files.slice((pageNo - 1) * PAGE_SIZE, pageNo * PAGE_SIZE));
+    // The API's select for the notes drawn one row each (and every gate).
+    const result = await selectFreshness(tx, project.id, { modelPartition: partition, notes: inScope.filter((n) => drawn.has(n.path)), gates: files.gates });
+    let counts = { fresh: result.counts.fresh, stale: result.counts.stale, missing: result.counts.missing, total: result.counts.total };
+    const folders: FolderRow[] = shape.folders.map(([folder, notes]) => ({ folder, notes: notes.length, cells: files.gates.map(() => ({ fresh: 0, stale: 0, missing: 0 })) }));
+    if (!onePage) {
+      // Too many pairs to list: counted per folder (and for the direct files) in the database.
+      const groupOf = new Map<string, number>();
+      shape.folders.forEach(([, notes], k) => { for (const n of notes) groupOf.set(n, k); });
+      const gateIndex = new Map(files.gates.map((g, i) => [g.path, i]));
+      const grouped = await countFreshnessByGroup(tx, project.id, { modelPartition: partition, notes: inScope.map((n) => ({ ...n, group: groupOf.get(n.path) ?? -1 })), gates: files.gates });
+      counts = { fresh: 0, stale: 0, missing: 0, total: 0 };
+      for (const g of grouped) {
+        counts[g.status] += g.n;
+        counts.total += g.n;
+        if (g.group >= 0) folders[g.group].cells[gateIndex.get(g.gate_path)!][g.status] += g.n;
+      }
+    }
     const notPure = new Map<string, SelectedPair>();
     for (const p of result.pairs) notPure.set(`${p.note_path}\u0000${p.gate_path}`, p);
-
-    const pages = Math.max(1, Math.ceil(shape.files.length / PAGE_SIZE));
-    const pageNo = Math.min(Math.max(1, q.page ?? 1), pages);
-    const drawn = shape.folders.length === 0 && shape.files.length <= ROW_LIMIT ? shape.files : shape.files.slice((pageNo - 1) * PAGE_SIZE, pageNo * PAGE_SIZE);
-    const outcomes = await lastOutcomes(tx, project.id, partition, drawn);
+    const outcomes = await lastOutcomes(tx, project.id, partition, [...drawn]);
     const noteIndex = new Map(files.notes.map((n, i) => [n.path, i]));
-    const rows: NoteRow[] = drawn.map((path) => ({
+    const rows: NoteRow[] = [...drawn].map((path) => ({
       index: noteIndex.get(path)!,
       path,
       cells: files.gates.map((g) => {
@@ -93,19 +107,7 @@ export async function heatmapView(ctx: TenantContext, slug: string, q: { partiti
         return { status: p?.status ?? 'fresh', reason: p?.reason ?? null, outcome: outcomes.get(`${path}\u0000${g.path}`) ?? null };
       }),
     }));
-    const folders: FolderRow[] = shape.folders.map(([folder, notes]) => {
-      const cells = files.gates.map(() => ({ fresh: notes.length, stale: 0, missing: 0 }));
-      const members = new Set(notes);
-      for (const p of result.pairs) {
-        if (!members.has(p.note_path)) continue;
-        const cell = cells[gateIndex.get(p.gate_path)!];
-        cell.fresh -= 1;
-        cell[p.status as 'stale' | 'missing'] += 1;
-      }
-      return { folder, notes: notes.length, cells };
-    });
-    const { fresh, stale, missing, total } = result.counts;
-    return { ...base, partition, prefix: shape.prefix, counts: { fresh, stale, missing, total }, notesUnderPrefix: inScope.length, folders, rows, page: { number: pageNo, count: shape.folders.length === 0 && shape.files.length <= ROW_LIMIT ? 1 : pages } };
+    return { ...base, partition, prefix: shape.prefix, counts, notesUnderPrefix: inScope.length, folders, rows, page: { number: pageNo, count: pages } };
   });
 }
 
@@ -128,8 +130,13 @@ export async function orgOverview(ctx: TenantContext, slugs: string[]) {
       const partitions = await knownPartitions(tx, project.id);
       const rows = [];
       for (const p of partitions.slice(0, 12)) {
-        const r = await selectFreshness(tx, project.id, { modelPartition: p.name, notes: files.notes, gates: files.gates });
-        rows.push({ partition: p.name, status: p.status, counts: r.counts });
+        // Counted in the database: a project of 10,000 notes must not list its pairs here.
+        const counts = { fresh: 0, stale: 0, missing: 0, total: 0 };
+        for (const g of await countFreshnessByGroup(tx, project.id, { modelPartition: p.name, notes: files.notes.map((n) => ({ ...n, group: 0 })), gates: files.gates })) {
+          counts[g.status] += g.n;
+          counts.total += g.n;
+        }
+        rows.push({ partition: p.name, status: p.status, counts });
       }
       return { project, notes: files.notes.length, gates: files.gates.length, partitions: rows, more: Math.max(0, partitions.length - 12) };
     }));
