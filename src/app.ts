@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', searchRoutes);
 
   // The dashboard: plain routes (not in the OpenAPI document), its own cookie session.
+  app.get('/ui/', (c) => c.redirect('/ui', 308));
   app.route('/ui', uiRoutes);
 
   app.doc31('/openapi.json', API_INFO);

@@ -126,6 +126,7 @@ uiRoutes.get('/', async (c) => {
   );
 });
 
+uiRoutes.get('/projects', (c) => c.redirect('/ui', 308));
 uiRoutes.route('/', projectRoutes);
 uiRoutes.route('/', adminRoutes);
 // Mounted, a sub-app's notFound is not consulted: answer unknown pages here.

@@ -27,11 +27,19 @@ export function Proportions(props: { counts: { fresh: number; stale: number; mis
   );
 }
 
-function NoteCells(props: { row: NoteRow; colour: Colour; link: (i: number, j: number) => string }) {
+/** The folder every drawn note shares, shown once above the table instead of on every row. */
+function sharedFolder(paths: string[]): string {
+  if (paths.length === 0) return '';
+  let prefix = paths[0].slice(0, paths[0].lastIndexOf('/') + 1);
+  for (const p of paths) while (prefix && !p.startsWith(prefix)) prefix = prefix.slice(0, prefix.slice(0, -1).lastIndexOf('/') + 1);
+  return prefix;
+}
+
+function NoteCells(props: { row: NoteRow; colour: Colour; link: (i: number, j: number) => string; shared: string }) {
   const { row, colour } = props;
   return (
     <tr>
-      <th scope="row" title={row.path}><a href={props.link(row.index, -1)}>{row.path}</a></th>
+      <th scope="row" title={row.path}><a href={props.link(row.index, -1)}>{row.path.slice(props.shared.length)}</a></th>
       {row.cells.map((c, j) => {
         const cls = colour === 'outcome' ? (c.outcome ? OUTCOME_CLASS[c.outcome] : 'on') : STATUS_CLASS[c.status];
         const text = colour === 'outcome' ? (c.outcome ? OUTCOME_LETTER[c.outcome] : '–') : STATUS_SYMBOL[c.status];
@@ -60,6 +68,7 @@ export function Heatmap(props: { view: HeatmapView; colour: Colour; slug: string
   const { view, colour, slug } = props;
   const base = `/ui/projects/${encodeURIComponent(slug)}`;
   const keep = { partition: view.partition ?? undefined, colour: colour === 'status' ? undefined : colour };
+  const shared = view.folders.length ? '' : sharedFolder(view.rows.map((r) => r.path));
   const link = (i: number, j: number) => `${base}/cell${q({ partition: view.partition ?? '', v: view.version, n: i, g: j < 0 ? undefined : j })}`;
   return (
     <section aria-labelledby="heat-title">
@@ -82,10 +91,10 @@ export function Heatmap(props: { view: HeatmapView; colour: Colour; slug: string
         : <div class="heat-wrap">
           <table class="heat" id="heatmap" data-partition={view.partition ?? ''}>
             <caption class="visually-hidden">Notes (rows) by gates (columns); each cell shows the pair's status as a symbol</caption>
-            <thead><tr><th scope="col">Note</th>{view.gates.map((g, j) => <th scope="col"><abbr title={g}>{j + 1}</abbr></th>)}</tr></thead>
+            <thead><tr><th scope="col">{shared ? <>Note in <code>{shared}</code></> : 'Note'}</th>{view.gates.map((g, j) => <th scope="col"><abbr title={g}>{j + 1}</abbr></th>)}</tr></thead>
             <tbody>
               {view.folders.map((row) => <FolderCells row={row} href={`${base}${q({ ...keep, prefix: row.folder })}`} />)}
-              {view.rows.map((row) => <NoteCells row={row} colour={colour} link={link} />)}
+              {view.rows.map((row) => <NoteCells row={row} colour={colour} link={link} shared={shared} />)}
             </tbody>
           </table>
         </div>}
