@@ -105,8 +105,9 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await signIn(page, served.ownerToken);
     const started = Date.now();
-    await page.goto(`${served.api}/ui/projects/kb?partition=${PARTITION}`);
+    const answer = await page.goto(`${served.api}/ui/projects/kb?partition=${PARTITION}`);
     const loadMs = Date.now() - started;
+    console.log(`heatmap of 355 x 42: ${(await answer!.body()).length} bytes, server-timing ${answer!.headers()['server-timing']}`);
     const drawn = await page.evaluate(() => ({
       gates: [...document.querySelectorAll('#heatmap thead abbr')].map((a) => a.getAttribute('title')),
       rows: [...document.querySelectorAll('#heatmap tbody tr')].map((tr) => ({

@@ -11,6 +11,7 @@ let org: OrgFixture;
 let slug: string;
 let notes: Text[];
 let gates: Text[];
+let jobId: string;
 
 beforeAll(async () => {
   env = await TestEnv.start();
@@ -25,6 +26,7 @@ beforeAll(async () => {
   expect(job.status, job.text).toBe(201);
   const claim = await run.claim({});
   const { job: claimed, lease } = claim.json;
+  jobId = claimed.id;
   for (const item of claim.json.items) {
     await run.result(claimed.id, item.id, lease.id, 'pass', `**Looks fine.** <script>alert(1)</script> [x](javascript:alert(1))\n\n## Result: PASS`);
   }
@@ -86,8 +88,8 @@ describe('dashboard', () => {
     expect(api.json.counts).toMatchObject({ stale: 2, missing: 4, fresh: 0 });
     const cells = [...heat.html.matchAll(/<td class="c (\w)">/g)].map((m) => m[1]);
     expect(cells).toEqual(api.json.pairs.map((p: any) => p.status[0]));
-    const link = /href="(\/ui\/projects\/[^"]+\/cell\?[^"]+&amp;g=0)"/.exec(heat.html)![1].replace(/&amp;/g, '&');
-    const cell = await ui.get(link);
+    const link = /href="([^"/]+\/cell\?[^"]+&amp;g=0)"/.exec(heat.html)![1].replace(/&amp;/g, '&');
+    const cell = await ui.get(`/ui/projects/${link}`);
     expect(cell.status).toBe(303);
     const pair = await ui.get(cell.headers.get('location')!);
     expect(pair.status).toBe(200);
@@ -120,6 +122,9 @@ describe('dashboard', () => {
     expect((await ui.get('/ui')).html).not.toContain('Handbook');
     expect((await ui.get(`/ui/projects/${slug}`)).status).toBe(404);
     expect((await ui.get(`/ui/projects/${slug}/registry`)).status).toBe(404);
+    expect((await ui.get(`/ui/projects/${slug}/queue`)).status).toBe(404);
+    expect((await ui.get(`/ui/jobs/${jobId}`)).status).toBe(404);
+    expect((await ui.get(`/ui/projects/${slug}/pair?partition=opus&note=notes%2Fa.md&gate=gates%2Fg1.md`)).status).toBe(404);
     expect((await ui.get('/ui/audit')).html).not.toContain(slug);
   });
 

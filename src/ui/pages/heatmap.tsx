@@ -69,7 +69,8 @@ export function Heatmap(props: { view: HeatmapView; colour: Colour; slug: string
   const base = `/ui/projects/${encodeURIComponent(slug)}`;
   const keep = { partition: view.partition ?? undefined, colour: colour === 'status' ? undefined : colour };
   const shared = view.folders.length ? '' : sharedFolder(view.rows.map((r) => r.path));
-  const link = (i: number, j: number) => `${base}/cell${q({ partition: view.partition ?? '', v: view.version, n: i, g: j < 0 ? undefined : j })}`;
+  // Relative to /ui/projects/: thousands of cells, so every byte of the link counts.
+  const link = (i: number, j: number) => `${encodeURIComponent(slug)}/cell${q({ p: view.partition ?? '', v: view.version, n: i, g: j < 0 ? undefined : j })}`;
   return (
     <section aria-labelledby="heat-title">
       <h2 id="heat-title">Freshness under <code>{view.partition}</code>{view.prefix && <> in <code>{view.prefix}</code></>}</h2>
