@@ -100,11 +100,17 @@ uiRoutes.use('*', requireSession);
 uiRoutes.get('/', async (c) => {
   const ctx = uiContext(c);
   const projects = await listProjects(ctx, { limit: 200 });
-  const overview = await orgOverview(ctx, projects.items.map((p) => p.slug));
+  // Proportions are freshness reads: a token without freshness:read gets the list only, as from the API.
+  const canRead = ctx.member.scopes.has('freshness:read');
+  const overview = canRead ? await orgOverview(ctx, projects.items.map((p) => p.slug)) : [];
   return c.html(
     <Page title="Projects" member={ctx.member} csrf={c.get('csrf')} current="overview">
       <h1>Projects</h1>
-      {overview.length === 0 && <p class="notice">No projects you can see. Create one with <code>POST /v1/projects</code>, or ask an org admin to share one.</p>}
+      {!canRead && <>
+        <p class="notice">This token lacks the freshness:read scope, so no freshness is shown.</p>
+        <ul>{projects.items.map((p) => <li>{p.name} <span class="muted">({p.slug})</span></li>)}</ul>
+      </>}
+      {canRead && overview.length === 0 && <p class="notice">No projects you can see. Create one with <code>POST /v1/projects</code>, or ask an org admin to share one.</p>}
       {overview.map((p) => (
         <section aria-labelledby={`p-${p.project.slug}`}>
           <h2 id={`p-${p.project.slug}`}><a href={`/ui/projects/${encodeURIComponent(p.project.slug)}`}>{p.project.name}</a> <span class="muted">({p.project.slug}, {p.notes} notes × {p.gates} gates)</span></h2>

@@ -98,6 +98,12 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
     expect(await page.textContent('main')).toMatch(/355 notes × 42 gates/);
     expect(await page.textContent('main')).toMatch(new RegExp(PARTITION));
     await shot(page, '01-overview');
+    // Keyboard: the first Tab reaches the skip link, which moves focus into the main content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('main') !== null)).toBe(true);
     await page.close();
   });
 

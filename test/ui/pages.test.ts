@@ -128,6 +128,17 @@ describe('dashboard', () => {
     expect((await ui.get('/ui/audit')).html).not.toContain(slug);
   });
 
+  it('shows a token without freshness:read the project list but no freshness', async () => {
+    const runner = await env.addMember(org, 'member', { scopes: ['jobs:run'] });
+    const ui = new UiClient(env);
+    await ui.signIn(runner.token);
+    const overview = await ui.get('/ui');
+    expect(overview.html).toContain('lacks the freshness:read scope');
+    expect(overview.html).toContain('Handbook');
+    expect(overview.html).not.toContain('fresh 0');
+    expect((await ui.get(`/ui/projects/${slug}`)).status).toBe(403);
+  });
+
   it('signs out, and a revoked token ends the session on the next page', async () => {
     const member = await env.addMember(org, 'member');
     const ui = new UiClient(env);
