@@ -4,7 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layout, PAGE_SIZE, ROW_LIMIT } from '../../src/ui/data/heatmap.js';
 import { TestEnv, type OrgFixture } from '../support/harness.js';
-import { accept, manifest, text, upload, type Text } from '../support/freshness.js';
+import { sql } from 'drizzle-orm';
+import { type AcceptanceInput, recordAcceptance } from '../../src/freshness/acceptance.js';
+import { rowsOf, withTenant } from '../../src/platform/db.js';
+import { manifest, text, upload, type Text } from '../support/freshness.js';
 import { UiClient } from './client.js';
 
 const NOTES = 10_000;
@@ -25,7 +28,16 @@ beforeAll(async () => {
   for (let i = 0; i < notes.length; i += 1000) await upload(env, org.ownerToken, slug, notes.slice(i, i + 1000));
   await upload(env, org.ownerToken, slug, gates);
   // Folder f00 is reviewed against every gate; the rest is missing.
-  await accept(env, org, slug, 'p', notes.filter((n) => n.path.includes('/f00/')).flatMap((n) => gates.map((g) => [n, g] as [Text, Text])));
+  // In bulk (the per-pair fixture makes three round trips a pair: minutes over the Neon driver).
+  await withTenant(env.database.db, { orgId: org.id }, async (tx) => {
+    const [project] = rowsOf<{ id: string }>(await tx.execute(sql`select id from projects where slug = ${slug}`));
+    const ids = new Map(rowsOf<{ id: string; path: string }>(await tx.execute(sql`select id, path from snapshots where project_id = ${project.id}`)).map((r) => [r.path, r.id]));
+    const events: AcceptanceInput[] = notes.filter((n) => n.path.includes('/f00/')).flatMap((n) => gates.map((g) => ({
+      notePath: n.path, gatePath: g.path, modelPartition: 'p', kind: 'review' as const, noteSnapshotId: ids.get(n.path)!, gateSnapshotId: ids.get(g.path)!,
+      noteSha256: n.sha256, gateSha256: g.sha256, outcome: 'pass' as const, expectedRevision: null,
+    })));
+    await recordAcceptance(tx, { member: { orgId: org.id, userId: org.ownerId, tokenId: null } }, project.id, events, new Date());
+  });
 }, 600_000);
 
 afterAll(async () => env?.close());
