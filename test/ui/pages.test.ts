@@ -101,6 +101,25 @@ describe('dashboard', () => {
     expect(pair.html).not.toMatch(/href="javascript:/);
   });
 
+  it('shows refusals in the plan and applies nothing; a plan applied after the registry changed is a conflict', async () => {
+    const ui = new UiClient(env);
+    await ui.signIn(org.ownerToken);
+    const from = `/ui/projects/${slug}/registry`;
+    const refused = await ui.post(`/ui/projects/${slug}/registry/plan`, { change: 'remove_partition', model_partition: 'opus' }, from);
+    expect(refused.status).toBe(200);
+    expect(refused.html).toContain('Refused, so nothing can be applied');
+    expect(refused.html).not.toContain('id="apply"');
+    const plan = await ui.post(`/ui/projects/${slug}/registry/plan`, { change: 'set_alias', alias: 'o', model_partition: 'opus' }, from);
+    expect(plan.html).toContain('add alias o → opus');
+    const desired = /name="desired" value="([^"]+)"/.exec(plan.html)![1].replace(/&quot;/g, '"');
+    const etag = /name="etag" value="([^"]+)"/.exec(plan.html)![1].replace(/&quot;/g, '"');
+    // Someone else changes the registry between the plan and the apply.
+    expect((await env.request('PUT', `/v1/projects/${slug}/registry/runner-models/opus/exec`, { token: org.ownerToken, body: { runner_model: 'm1' } })).status).toBeLessThan(300);
+    const late = await ui.post(`/ui/projects/${slug}/registry/apply`, { desired, etag }, from);
+    expect(late.status).toBe(409);
+    expect((await env.request('GET', `/v1/projects/${slug}/registry`, { token: org.ownerToken })).json.aliases).toEqual([]);
+  });
+
   it('shows a viewer no admin forms, and refuses their admin posts', async () => {
     const viewer = await env.addMember(org, 'viewer');
     const ui = new UiClient(env);
