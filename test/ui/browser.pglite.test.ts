@@ -26,6 +26,16 @@ let owner: ReturnType<typeof apiClient>;
 let notes: File[];
 let gates: File[];
 
+/** Console errors of every page (a CSP violation is one): none may happen. */
+const consoleErrors: string[] = [];
+
+async function newPage(width = 1400, height = 900): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[34]/.test(m.text())) consoleErrors.push(`${page.url()}: ${m.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  return page;
+}
+
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
@@ -92,7 +102,7 @@ afterAll(async () => {
 
 describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
   it('signs in with a token and shows the org overview', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage();
     await signIn(page, served.ownerToken);
     expect(await page.getByRole('heading', { name: /Commonplace KB/ }).count()).toBe(1);
     expect(await page.textContent('main')).toMatch(/355 notes × 42 gates/);
@@ -108,7 +118,7 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
   });
 
   it('draws the heatmap of the corpus cell for cell as the API select answers', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const page = await newPage(1600, 1000);
     await signIn(page, served.ownerToken);
     const started = Date.now();
     const answer = await page.goto(`${served.api}/ui/projects/kb?partition=${PARTITION}`);
@@ -157,7 +167,7 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
   });
 
   it('shows the queue and a failed job with its sanitised artifact', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage();
     await signIn(page, served.ownerToken);
     await page.goto(`${served.api}/ui/projects/kb/queue`);
     expect(await page.textContent('#queue-counts td[data-status="running"]')).toBe('1');
@@ -174,7 +184,7 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
   });
 
   it('changes a runner default through the form after showing its plan, and the audit log records it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage();
     await signIn(page, served.ownerToken);
     await page.goto(`${served.api}/ui/projects/kb/registry`);
     const form = page.locator('#runner-default-form');
@@ -206,7 +216,7 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
   });
 
   it('mints a token shown once, and revokes it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage();
     await signIn(page, served.ownerToken);
     await page.goto(`${served.api}/ui/tokens`);
     await page.locator('#mint-form').getByLabel('Name').fill('ci-reader');
@@ -231,7 +241,7 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
       env: { ...process.env, GATEHOUSE_TOKEN: viewerToken, NO_COLOR: '1' },
     }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))));
     expect(url).toBe(`${served.api}/ui/sign-in#token=${viewerToken}`);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage();
     await page.goto(url);
     await page.waitForURL(`${served.api}/ui`);
     expect(page.url()).not.toContain('token');
@@ -249,7 +259,7 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
   it('a token of another org sees nothing of the first', async () => {
     const res = await fetch(`${served.api}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${await served.operatorToken()}`, 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'other', name: 'Other', owner: { subject: 'olga' } }) });
     const otherToken = (await res.json()).owner_token;
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage();
     await signIn(page, otherToken);
     expect(await page.textContent('main')).not.toContain('Commonplace');
     expect(await page.textContent('main')).toContain('No projects you can see');
@@ -262,5 +272,9 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
     await page.goto(`${served.api}/ui/projects/kb`);
     await shot(page, '13-other-org');
     await page.close();
+  });
+
+  it('no page logged an error or a Content-Security-Policy violation', () => {
+    expect(consoleErrors).toEqual([]);
   });
 });
