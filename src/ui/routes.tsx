@@ -5,6 +5,7 @@
 // API routes, so a page shows exactly what the token may see.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../platform/errors.js';
 import { listProjects } from '../tenancy/projects.js';
@@ -30,6 +31,8 @@ uiRoutes.use('*', async (c, next) => {
   c.header('referrer-policy', 'no-referrer');
   if (!c.req.path.startsWith('/ui/static/')) c.header('cache-control', 'no-store');
 });
+// A heatmap of the real corpus is about 2 MB of HTML and compresses twentyfold.
+uiRoutes.use('*', compress());
 uiRoutes.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.text('The form is too large', 413) }));
 
 uiRoutes.onError((err, c) => renderError(c as Context<UiEnv>, err));

@@ -19,6 +19,7 @@ const PARTITION = 'corpus-model';
 // CI installs chromium (.ci/run); elsewhere, without it, say so and skip.
 const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+if (!haveBrowser) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 
 let served: Served;
 let browser: Browser;
@@ -123,7 +124,8 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
     const started = Date.now();
     const answer = await page.goto(`${served.api}/ui/projects/kb?partition=${PARTITION}`);
     const loadMs = Date.now() - started;
-    console.log(`heatmap of 355 x 42: ${(await answer!.body()).length} bytes, server-timing ${answer!.headers()['server-timing']}`);
+    console.log(`heatmap of 355 x 42: ${(await answer!.body()).length} bytes (sent ${answer!.headers()['content-encoding']}), server-timing ${answer!.headers()['server-timing']}`);
+    expect(answer!.headers()['content-encoding']).toBe('gzip');
     const drawn = await page.evaluate(() => ({
       gates: [...document.querySelectorAll('#heatmap thead abbr')].map((a) => a.getAttribute('title')),
       rows: [...document.querySelectorAll('#heatmap tbody tr')].map((tr) => ({
