@@ -12,6 +12,7 @@ import { freshnessRoutes } from './freshness/routes.js';
 import { registryAreaRoutes } from './registry/routes.js';
 import { searchRoutes } from './search/routes.js';
 import { tenancyRoutes } from './tenancy/routes.js';
+import { uiRoutes } from './ui/routes.js';
 
 export const API_INFO = {
   openapi: '3.1.0',
@@ -63,6 +64,10 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', registryAreaRoutes);
   app.route('/v1', executionRoutes);
   app.route('/v1', searchRoutes);
+
+  // The dashboard: plain routes (not in the OpenAPI document), its own cookie session.
+  app.get('/ui/', (c) => c.redirect('/ui', 308));
+  app.route('/ui', uiRoutes);
 
   app.doc31('/openapi.json', API_INFO);
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Gatehouse API' }));

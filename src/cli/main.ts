@@ -36,7 +36,9 @@ export function program(run: (code: Promise<number>) => void): Command {
   p.command('login').description('save a token for the API (mode 0600); reads it from --token or standard input')
     .option('--api <url>', 'the API (default: "api" in gatehouse.json)')
     .option('--token <jwt>', 'the token (prefer standard input: it stays out of shell history)')
-    .addHelpText('after', '\nExample:\n  cat .gatehouse/local-owner.token | gatehouse login')
+    .option('--web', 'open the web dashboard signed in with the saved token (or GATEHOUSE_TOKEN) instead')
+    .option('--no-open', 'with --web: print the sign-in address instead of opening a browser')
+    .addHelpText('after', '\nExamples:\n  cat .gatehouse/local-owner.token | gatehouse login\n  gatehouse login --web')
     .action((o) => run(login(o)));
 
   p.command('status').description('which pairs are stale or missing, and why; exit 0 all fresh, 1 stale or missing, 2 error')

@@ -124,3 +124,13 @@ describe('exit codes', () => {
     }
   });
 });
+
+describe('login --web', () => {
+  it('puts the token in the URL fragment of the sign-in page (never in the path or query)', async () => {
+    const { signInUrl } = await import('../../src/cli/web.js');
+    const url = new URL(signInUrl('https://gh.example/', 'aaa.bbb.ccc'));
+    expect(url.pathname).toBe('/ui/sign-in');
+    expect(url.search).toBe('');
+    expect(url.hash).toBe('#token=aaa.bbb.ccc');
+  });
+});

@@ -9,6 +9,7 @@ import { CliError } from '../errors.js';
 import { color, openSession, printJson } from '../session.js';
 import { listAccepted, readPaths } from '../accepted.js';
 import { freshness } from './status.js';
+import { loginWeb } from '../web.js';
 
 export async function init(opts: { api: string; project: string; partition: string; force?: boolean }): Promise<number> {
   const file = join(process.cwd(), CONFIG_FILE);
@@ -32,7 +33,7 @@ export async function init(opts: { api: string; project: string; partition: stri
   return 0;
 }
 
-export async function login(opts: { api?: string; token?: string }): Promise<number> {
+export async function login(opts: { api?: string; token?: string; web?: boolean; open?: boolean }): Promise<number> {
   let api = opts.api;
   if (!api) {
     try {
@@ -41,6 +42,7 @@ export async function login(opts: { api?: string; token?: string }): Promise<num
       throw new CliError('No API to log in to', 'pass --api URL, or run it inside a knowledge base with gatehouse.json');
     }
   }
+  if (opts.web) return loginWeb(api, { token: opts.token, open: opts.open !== false });
   let token = opts.token;
   if (!token) {
     if (process.stdin.isTTY) process.stderr.write(`Paste a token for ${api} and press Enter: `);

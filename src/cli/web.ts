@@ -1,0 +1,41 @@
+// `gatehouse login --web`: open the dashboard signed in with the CLI's token.
+// The token rides in the URL fragment, which browsers never send to the
+// server (nor to its logs, nor in a Referer); the sign-in page's own script
+// moves it into a POST and wipes it from the address bar.
+import { spawn } from 'node:child_process';
+import { ApiClient } from './client.js';
+import { tokenFor } from './config.js';
+
+export function signInUrl(api: string, token: string): string {
+  return `${api.replace(/\/+$/, '')}/ui/sign-in#token=${encodeURIComponent(token)}`;
+}
+
+/** The platform's "open this URL" command, run without a shell (the URL is one argument). */
+function opener(url: string): [string, string[]] {
+  if (process.platform === 'darwin') return ['open', [url]];
+  if (process.platform === 'win32') return ['rundll32', ['url.dll,FileProtocolHandler', url]];
+  return ['xdg-open', [url]];
+}
+
+function openBrowser(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const [cmd, args] = opener(url);
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => resolve(false));
+    child.on('spawn', () => { child.unref(); resolve(true); });
+  });
+}
+
+export async function loginWeb(api: string, opts: { token?: string; open: boolean }): Promise<number> {
+  const token = opts.token ?? (await tokenFor(api));
+  // Check it first, so a dead token fails here with a hint rather than on a web page.
+  const { body } = await new ApiClient(api, token).get<{ slug: string; you: { role: string } }>('/v1/org');
+  const url = signInUrl(api, token);
+  if (opts.open && (await openBrowser(url))) {
+    process.stderr.write(`opened the dashboard for org ${body.slug} (${body.you.role}) in your browser\n`);
+    return 0;
+  }
+  process.stderr.write(`open this address in your browser to sign in to org ${body.slug} (${body.you.role}); it carries your token, so keep it private:\n`);
+  process.stdout.write(`${url}\n`);
+  return 0;
+}
