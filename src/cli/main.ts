@@ -67,6 +67,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--concurrency <n>', 'jobs at a time', int, 1)
     .option('--runner <name>', 'claim jobs for this runner (default: "runner" in gatehouse.json)')
     .option('--wait <seconds>', 'long-poll this long for a job per claim', int)
+    .option('--lease <seconds>', 'lease length (10-3600; default twice the adapter timeout, at least 60): how soon a crashed runner\'s job goes back to the queue', int)
     .addHelpText('after', '\nExamples:\n  gatehouse work                 # until Ctrl-C\n  gatehouse work --once          # one job, then exit\n  gatehouse work --concurrency 4 --max-jobs 100')
     .action((o) => run(work(o)));
 

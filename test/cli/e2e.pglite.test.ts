@@ -220,4 +220,45 @@ describe('gatehouse, end to end', () => {
     }
   }, 60_000);
 
+
+  it('a runner killed mid-job (SIGKILL) leaves nothing half-accepted; its lease expires and the next run finishes the job', async () => {
+    const note = 'kb/notes/a-bare-writing-prompt-does-not-determine-its-intended-contribution.md';
+    // The first review answers, the second never does: the runner dies with one result pushed and the rest in hand.
+    await writeFile(join(kb, 'crashy.sh'), 'cat > /dev/null; if [ -e crashed.marker ]; then sleep 60; else touch crashed.marker; echo "## Result: PASS"; fi\n');
+    const config = JSON.parse(await readFile(join(kb, 'gatehouse.json'), 'utf8'));
+    const crashy = { ...config, notes: [note], runner: 'crashy', partition: 'crash-model', adapters: { ...config.adapters, crashy: { command: 'sh crashy.sh' } } };
+    await writeFile(join(kb, 'gatehouse.json'), JSON.stringify(crashy));
+    const get = async (path: string) => (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+    try {
+      const enq = JSON.parse((await gatehouse('enqueue', '--json')).stdout);
+      expect(enq.jobs).toHaveLength(1);
+      const jobId = enq.jobs[0].id;
+      const child = spawn(process.execPath, [bin, 'work', '--once', '--lease', '10', '--json'], { cwd: kb, env: { ...process.env, GATEHOUSE_TOKEN: token, NO_COLOR: '1' }, stdio: 'ignore' });
+      let job = await get(`/v1/jobs/${jobId}`);
+      for (let i = 0; i < 150 && !job.items.some((it: any) => it.status === 'done'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        job = await get(`/v1/jobs/${jobId}`);
+      }
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('exit', resolve));
+      job = await get(`/v1/jobs/${jobId}`);
+      expect(job.status).toBe('running');
+      const done = job.items.filter((it: any) => it.status === 'done');
+      expect(done).toHaveLength(1);
+      const history = await get(`/v1/projects/kb/acceptance?note_path=${encodeURIComponent(done[0].note_path)}&gate_path=${encodeURIComponent(done[0].gate_path)}&model_partition=crash-model`);
+      expect(history.items).toEqual([]);
+
+      // Another run, once the lease has run out, gets the same job back and finishes it.
+      await writeFile(join(kb, 'gatehouse.json'), JSON.stringify({ ...crashy, adapters: { ...crashy.adapters, crashy: config.adapters.exec } }));
+      await new Promise((r) => setTimeout(r, 11_000));
+      const rescue = JSON.parse((await gatehouse('work', '--once', '--wait', '2', '--json')).stdout);
+      expect(rescue).toMatchObject({ succeeded: 1, failed: 0 });
+      job = await get(`/v1/jobs/${jobId}`);
+      expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
+      const after = await get(`/v1/projects/kb/acceptance?note_path=${encodeURIComponent(done[0].note_path)}&gate_path=${encodeURIComponent(done[0].gate_path)}&model_partition=crash-model`);
+      expect(after.items).toHaveLength(1);
+    } finally {
+      await writeFile(join(kb, 'gatehouse.json'), JSON.stringify(config));
+    }
+  }, 90_000);
 });

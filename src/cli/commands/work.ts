@@ -13,11 +13,13 @@ interface Claimed {
   items: { id: string; note_path: string; gate_path: string; note_text: string; gate_text: string; status: string }[];
 }
 
-export interface WorkOptions { once?: boolean; maxJobs?: number; concurrency?: number; runner?: string; wait?: number; json?: boolean }
+export interface WorkOptions { once?: boolean; maxJobs?: number; concurrency?: number; runner?: string; wait?: number; lease?: number; json?: boolean }
 
-async function runJob(s: Session, claimed: Claimed, template: string, log: (line: string) => void) {
+/** Long enough for an adapter run (twice its timeout), at least a minute, unless --lease says otherwise. */
+const leaseFor = (s: Session, opts: WorkOptions) => opts.lease ?? Math.max(60, s.config.timeout_seconds * 2);
+
+async function runJob(s: Session, claimed: Claimed, template: string, log: (line: string) => void, leaseSeconds: number) {
   const { job, lease } = claimed;
-  const leaseSeconds = Math.max(60, s.config.timeout_seconds * 2);
   let lost = false;
   const beat = setInterval(() => {
     s.api.post(`/v1/jobs/${job.id}/heartbeat`, { lease_id: lease.id, lease_seconds: leaseSeconds }).catch((err) => {
@@ -77,7 +79,7 @@ export async function work(opts: WorkOptions): Promise<number> {
       try {
         claim = await s.api.post<Claimed>('/v1/jobs/claim', {
           runner, projects: [s.config.project], worker: `${hostname()}:${process.pid}#${n}`,
-          lease_seconds: Math.max(60, s.config.timeout_seconds * 2), wait_seconds: wait,
+          lease_seconds: leaseFor(s, opts), wait_seconds: wait,
         }, idle.signal);
       } catch (err) {
         if (idle.signal.aborted) return;
@@ -89,7 +91,7 @@ export async function work(opts: WorkOptions): Promise<number> {
         continue;
       }
       log(`job ${body.job.id}: ${body.items.length} item(s) under ${body.job.model_partition}`);
-      const outcome = await runJob(s, body, template, log);
+      const outcome = await runJob(s, body, template, log, leaseFor(s, opts));
       if (outcome.status === 'succeeded') done += 1;
       else failed += 1;
       results.push({ job: body.job.id, ...outcome });
