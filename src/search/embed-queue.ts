@@ -40,6 +40,33 @@ export async function drainProject(tx: Tx, project: ProjectRow, embedder: Embedd
   return inserted.length;
 }
 
+/**
+ * Search's catch-up, cheap when there is nothing to do: the full drain's
+ * anti-join reads every note and artifact of the project (about 125 ms at
+ * 100,000 notes even with nothing pending), so a search first looks only at
+ * the project's `window` newest acceptances and review artifacts (index
+ * range scans, ~1 ms). If one of those lacks a vector, new work has arrived
+ * and the full drain runs, taking a bounded batch of everything pending. A
+ * backlog older than the window with nothing new on top (say after a model
+ * change) is left to the scheduled drain, which sweeps every project.
+ */
+export async function drainIfRecent(tx: Tx, project: ProjectRow, embedder: Embedder, window = 256): Promise<number> {
+  const { model, source } = projectModel(project, embedder);
+  if (source !== 'server' || model !== embedder.model) return 0;
+  const [{ pending }] = rowsOf<{ pending: boolean }>(await tx.execute(sql`
+    select exists (
+      select 1 from (select c.note_snapshot_id as id from acceptance_current c
+                     where c.project_id = ${project.id} order by c.event_id desc limit ${window}) c
+      where c.id is not null
+        and not exists (select 1 from embeddings e where e.subject_kind = 'snapshot' and e.subject_id = c.id and e.model = ${model})
+    ) or exists (
+      select 1 from (select i.id from review_job_items i
+                     where i.project_id = ${project.id} and i.artifact is not null order by i.completed_at desc limit ${window}) i
+      where not exists (select 1 from embeddings e where e.subject_kind = 'job_item' and e.subject_id = i.id and e.model = ${model})
+    ) as pending`));
+  return pending ? drainProject(tx, project, embedder) : 0;
+}
+
 /** Scheduled: every project of every org, a bounded batch each (operator-side listing, tenant transactions). */
 export async function drainAllProjects(db: Database, embedder: Embedder, limit = 256): Promise<number> {
   const live = rowsOf<{ org_id: string; id: string }>(await db.execute(sql`select org_id, id from projects where deleted_at is null`));

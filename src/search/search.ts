@@ -6,7 +6,7 @@ import { ApiError } from '../platform/errors.js';
 import { resolvePartition } from '../registry/resolve.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject, type ProjectRow } from '../tenancy/projects.js';
-import { drainProject, projectModel } from './embed-queue.js';
+import { drainIfRecent, projectModel } from './embed-queue.js';
 import type { Embedder } from './embedder.js';
 
 export interface SearchRequest {
@@ -65,21 +65,22 @@ export const vectorCandidates = (k: number) => Math.min(1000, Math.max(EF_SEARCH
  *
  * The vector ranking is shaped in two steps on purpose. The inner subquery is
  * only the index's own question (this project's vectors of this model,
- * ORDER BY the indexed expression, LIMIT `candidates`), so the HNSW scan
+ * ORDER BY the indexed expression, LIMIT `nearest`), so the HNSW scan
  * serves it; the subject filter (visibility and the request's filters) is
  * applied to those candidates afterwards. With the filter inside the index
  * scan, the planner cannot turn its OR of EXISTS into a join and hashes every
  * note and acceptance of the project on each call (about 115 ms at 100,000
  * vectors, against 3 ms this way; BENCHMARKS.md, Search).
  *
- * The trade-off of filtering afterwards: if fewer than k of the `candidates`
- * nearest vectors pass the filters (say, a narrow gate filter, or many notes
+ * The trade-off of filtering afterwards: if fewer than k of the `nearest`
+ * vectors pass the filters (say, a narrow gate filter, or many notes
  * no acceptance uses any more), the vector list is short; the text list is
  * unaffected. Other projects' vectors in the shared index do not starve a
  * project: search() turns on pgvector's iterative scan, which keeps reading
- * the graph until `candidates` rows of this project and model are found.
+ * the graph until `nearest` rows of this project and model are found.
  */
-function hybridStatement(projectId: string, req: SearchRequest, partition: string | null, model: string, dims: number, vector: number[] | null): SQL {
+function hybridStatement(projectId: string, req: SearchRequest, partition: string | null, model: string, dims: number, vector: number[] | null,
+  nearest = vectorCandidates(req.k)): SQL {
   const { items, notes } = candidates(projectId, req, partition);
   const depth = Math.max(req.k * 4, 40);
   const q = sql`websearch_to_tsquery('english', ${req.query})`;
@@ -106,7 +107,7 @@ function hybridStatement(projectId: string, req: SearchRequest, partition: strin
               from embeddings e
               where e.project_id = ${projectId} and e.dims = ${dims} and e.model = ${model}
               order by (e.embedding::${cast}) <=> ${qv}
-              limit ${vectorCandidates(req.k)}) n
+              limit ${nearest}) n
         where ${subjectOk}
         order by n.dist
         limit ${depth}) v` : sql`select null::text as kind, null::uuid as id, null::bigint as r where false`}
@@ -123,10 +124,10 @@ function hybridStatement(projectId: string, req: SearchRequest, partition: strin
  * candidates as the statement takes (EF_SEARCH_MIN chosen in BENCHMARKS.md,
  * Search), and the iterative scan so that other projects' vectors in the
  * shared index cannot use up the candidates (relaxed order: the statement
- * sorts the candidates again).
+ * sorts the candidates again). `nearest` is for the benchmark's sweep.
  */
-export function hnswSettings(k: number): SQL {
-  return sql`select set_config('hnsw.ef_search', ${String(vectorCandidates(k))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`;
+export function hnswSettings(k: number, nearest = vectorCandidates(k)): SQL {
+  return sql`select set_config('hnsw.ef_search', ${String(nearest)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`;
 }
 
 async function describeHits(tx: Tx, query: string, hits: { kind: string; id: string; text_rank: number | null; vector_rank: number | null; score: number }[]) {
@@ -167,8 +168,8 @@ export async function search(ctx: TenantContext, slug: string, req: SearchReques
     if (req.mode === 'vector' && !canEmbedQuery) {
       throw new ApiError('validation_failed', `The project's vectors are ${model}; this server embeds queries with ${embedder.model}, so vector search is not available here (use mode text)`);
     }
-    // Cheap embedders catch up in the request; a slow one is left to the scheduled drain.
-    if (embedder.model.startsWith('gatehouse/')) await drainProject(tx, project, embedder);
+    // Cheap embedders catch up with new work in the request; a slow one is left to the scheduled drain.
+    if (embedder.model.startsWith('gatehouse/')) await drainIfRecent(tx, project, embedder);
     const vector = canEmbedQuery && req.mode !== 'text' ? (await embedder.embed([req.query]))[0] : null;
     await tx.execute(hnswSettings(req.k));
     const hits = rowsOf<{ kind: string; id: string; text_rank: number | null; vector_rank: number | null; score: number }>(
