@@ -53,7 +53,7 @@ function candidates(projectId: string, req: SearchRequest, partition: string | n
  * before its filters: search() sets hnsw.ef_search to this too. At least
  * EF_SEARCH_MIN, and 4k for large k (pgvector's ceiling is 1000).
  */
-export const EF_SEARCH_MIN = 100;
+export const EF_SEARCH_MIN = 200;
 export const vectorCandidates = (k: number) => Math.min(1000, Math.max(EF_SEARCH_MIN, k * 4));
 
 /**

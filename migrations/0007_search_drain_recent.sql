@@ -1,2 +1,0 @@
-CREATE INDEX "acceptance_current_recent" ON "acceptance_current" USING btree ("project_id","event_id");--> statement-breakpoint
-CREATE INDEX "review_job_items_recent_artifacts" ON "review_job_items" USING btree ("project_id","completed_at") WHERE artifact is not null;
