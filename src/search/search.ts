@@ -51,7 +51,10 @@ function candidates(projectId: string, req: SearchRequest, partition: string | n
 /**
  * How many nearest neighbours the vector ranking takes from the HNSW index
  * before its filters: search() sets hnsw.ef_search to this too. At least
- * EF_SEARCH_MIN, and 4k for large k (pgvector's ceiling is 1000).
+ * EF_SEARCH_MIN, and 4k for large k (pgvector's ceiling is 1000). 200 with
+ * the m=24/ef_construction=128 index: recall@10 0.973-0.976 on 100,000
+ * embedder vectors of corpus text, where 150 gives 0.953-0.959, too close to
+ * 0.95 (BENCHMARKS.md, Search).
  */
 export const EF_SEARCH_MIN = 200;
 export const vectorCandidates = (k: number) => Math.min(1000, Math.max(EF_SEARCH_MIN, k * 4));
