@@ -127,7 +127,8 @@ function hybridStatement(projectId: string, req: SearchRequest, partition: strin
  * candidates as the statement takes (EF_SEARCH_MIN chosen in BENCHMARKS.md,
  * Search), and the iterative scan so that other projects' vectors in the
  * shared index cannot use up the candidates (relaxed order: the statement
- * sorts the candidates again). `nearest` is for the benchmark's sweep.
+ * sorts the candidates again; iterative scans need pgvector 0.8 or later).
+ * `nearest` is for the benchmark's sweep.
  */
 export function hnswSettings(k: number, nearest = vectorCandidates(k)): SQL {
   return sql`select set_config('hnsw.ef_search', ${String(nearest)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`;
