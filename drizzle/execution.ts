@@ -72,4 +72,6 @@ export const reviewJobItems = pgTable('review_job_items', {
   index('review_job_items_pair').on(t.projectId, t.notePath, t.gatePath, t.modelPartition),
   index('review_job_items_note_snapshot').on(t.noteSnapshotId),
   index('review_job_items_gate_snapshot').on(t.gateSnapshotId),
+  // Search's embedding check reads a project's newest review artifacts.
+  index('review_job_items_recent_artifacts').on(t.projectId, t.completedAt).where(sql`artifact is not null`),
 ]);

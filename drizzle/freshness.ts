@@ -89,4 +89,6 @@ export const acceptanceCurrent = pgTable('acceptance_current', {
   // GC asks "does any current row still use this snapshot?" per snapshot.
   index('acceptance_current_note_snapshot').on(t.noteSnapshotId),
   index('acceptance_current_gate_snapshot').on(t.gateSnapshotId),
+  // Search's embedding check reads a project's newest acceptances (event ids only grow).
+  index('acceptance_current_recent').on(t.projectId, t.eventId),
 ]);

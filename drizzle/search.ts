@@ -23,5 +23,8 @@ export const embeddings = pgTable('embeddings', {
   createdAt: createdAt(),
 }, (t) => [
   projectRef(t, 'embeddings_project_fk'),
-  uniqueIndex('embeddings_subject_model').on(t.subjectKind, t.subjectId, t.model),
+  // subject_id leads: under RLS the enum comparison on subject_kind is not
+  // leakproof, so it cannot be an index condition, and a probe "this subject's
+  // vector" must find its rows by subject_id (migration 0007).
+  uniqueIndex('embeddings_subject_model').on(t.subjectId, t.model, t.subjectKind),
 ]);

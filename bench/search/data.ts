@@ -44,7 +44,7 @@ function normalise(x: Float64Array): Float64Array {
 }
 
 export interface VectorSource {
-  name: 'uniform' | 'lowrank';
+  name: 'uniform' | 'lowrank' | 'corpus';
   describe: string;
   /** The next vector of the distribution (a unit vector). */
   next(): Float64Array;

@@ -6,7 +6,7 @@ import { ApiError } from '../platform/errors.js';
 import { resolvePartition } from '../registry/resolve.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject, type ProjectRow } from '../tenancy/projects.js';
-import { drainProject, projectModel } from './embed-queue.js';
+import { drainIfRecent, projectModel } from './embed-queue.js';
 import type { Embedder } from './embedder.js';
 
 export interface SearchRequest {
@@ -49,13 +49,41 @@ function candidates(projectId: string, req: SearchRequest, partition: string | n
 }
 
 /**
+ * How many nearest neighbours the vector ranking takes from the HNSW index
+ * before its filters: search() sets hnsw.ef_search to this too. At least
+ * EF_SEARCH_MIN, and 4k for large k (pgvector's ceiling is 1000). 200 with
+ * the m=24/ef_construction=128 index: recall@10 0.973-0.976 on 100,000
+ * embedder vectors of corpus text, where 150 gives 0.953-0.959, too close to
+ * 0.95 (BENCHMARKS.md, Search).
+ */
+export const EF_SEARCH_MIN = 200;
+export const vectorCandidates = (k: number) => Math.min(1000, Math.max(EF_SEARCH_MIN, k * 4));
+
+/**
  * One statement. `text_hits`: websearch_to_tsquery against the GIN-indexed
  * tsvectors, best `depth` by ts_rank_cd. `vector_hits`: cosine distance
- * through the partial HNSW index for the project's dimension (ordered by the
- * indexed expression so the planner can use it), best `depth`. Each list is
- * ranked, the two are full-joined and scored 1/(60 + rank) per list.
+ * through the partial HNSW index for the project's dimension, best `depth`.
+ * Each list is ranked, the two are full-joined and scored 1/(60 + rank) per
+ * list.
+ *
+ * The vector ranking is shaped in two steps on purpose. The inner subquery is
+ * only the index's own question (this project's vectors of this model,
+ * ORDER BY the indexed expression, LIMIT `nearest`), so the HNSW scan
+ * serves it; the subject filter (visibility and the request's filters) is
+ * applied to those candidates afterwards. With the filter inside the index
+ * scan, the planner cannot turn its OR of EXISTS into a join and hashes every
+ * note and acceptance of the project on each call (about 115 ms at 100,000
+ * vectors, against 3 ms this way; BENCHMARKS.md, Search).
+ *
+ * The trade-off of filtering afterwards: if fewer than k of the `nearest`
+ * vectors pass the filters (say, a narrow gate filter, or many notes
+ * no acceptance uses any more), the vector list is short; the text list is
+ * unaffected. Other projects' vectors in the shared index do not starve a
+ * project: search() turns on pgvector's iterative scan, which keeps reading
+ * the graph until `nearest` rows of this project and model are found.
  */
-function hybridStatement(projectId: string, req: SearchRequest, partition: string | null, model: string, dims: number, vector: number[] | null): SQL {
+function hybridStatement(projectId: string, req: SearchRequest, partition: string | null, model: string, dims: number, vector: number[] | null,
+  nearest = vectorCandidates(req.k)): SQL {
   const { items, notes } = candidates(projectId, req, partition);
   const depth = Math.max(req.k * 4, 40);
   const q = sql`websearch_to_tsquery('english', ${req.query})`;
@@ -67,8 +95,8 @@ function hybridStatement(projectId: string, req: SearchRequest, partition: strin
   const cast = sql.raw(`vector(${dims})`);
   const qv = vector ? sql`${`[${vector.join(',')}]`}::${cast}` : sql`null`;
   const subjectOk = sql.join([
-    ...(items ? [sql`(e.subject_kind = 'job_item' and exists (select 1 from review_job_items i where i.id = e.subject_id and ${items}))`] : []),
-    ...(notes ? [sql`(e.subject_kind = 'snapshot' and exists (select 1 from snapshots s where s.id = e.subject_id and ${notes}))`] : []),
+    ...(items ? [sql`(n.kind = 'job_item' and exists (select 1 from review_job_items i where i.id = n.id and ${items}))`] : []),
+    ...(notes ? [sql`(n.kind = 'snapshot' and exists (select 1 from snapshots s where s.id = n.id and ${notes}))`] : []),
   ], sql` or `);
   return sql`
     with text_hits as (
@@ -77,10 +105,14 @@ function hybridStatement(projectId: string, req: SearchRequest, partition: strin
     ),
     vector_hits as (
       ${useVector ? sql`select kind, id, row_number() over (order by dist, id) as r from (
-        select e.subject_kind::text as kind, e.subject_id as id, (e.embedding::${cast}) <=> ${qv} as dist
-        from embeddings e
-        where e.project_id = ${projectId} and e.dims = ${dims} and e.model = ${model} and (${subjectOk})
-        order by (e.embedding::${cast}) <=> ${qv}
+        select n.kind, n.id, n.dist
+        from (select e.subject_kind::text as kind, e.subject_id as id, (e.embedding::${cast}) <=> ${qv} as dist
+              from embeddings e
+              where e.project_id = ${projectId} and e.dims = ${dims} and e.model = ${model}
+              order by (e.embedding::${cast}) <=> ${qv}
+              limit ${nearest}) n
+        where ${subjectOk}
+        order by n.dist
         limit ${depth}) v` : sql`select null::text as kind, null::uuid as id, null::bigint as r where false`}
     )
     select coalesce(t.kind, v.kind) as kind, coalesce(t.id, v.id) as id, t.r as text_rank, v.r as vector_rank,
@@ -88,6 +120,18 @@ function hybridStatement(projectId: string, req: SearchRequest, partition: strin
     from text_hits t full join vector_hits v on t.kind = v.kind and t.id = v.id
     order by score desc, id
     limit ${req.k}`;
+}
+
+/**
+ * The index scan's settings for one search, transaction-local: as many
+ * candidates as the statement takes (EF_SEARCH_MIN chosen in BENCHMARKS.md,
+ * Search), and the iterative scan so that other projects' vectors in the
+ * shared index cannot use up the candidates (relaxed order: the statement
+ * sorts the candidates again; iterative scans need pgvector 0.8 or later).
+ * `nearest` is for the benchmark's sweep.
+ */
+export function hnswSettings(k: number, nearest = vectorCandidates(k)): SQL {
+  return sql`select set_config('hnsw.ef_search', ${String(nearest)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`;
 }
 
 async function describeHits(tx: Tx, query: string, hits: { kind: string; id: string; text_rank: number | null; vector_rank: number | null; score: number }[]) {
@@ -128,11 +172,10 @@ export async function search(ctx: TenantContext, slug: string, req: SearchReques
     if (req.mode === 'vector' && !canEmbedQuery) {
       throw new ApiError('validation_failed', `The project's vectors are ${model}; this server embeds queries with ${embedder.model}, so vector search is not available here (use mode text)`);
     }
-    // Cheap embedders catch up in the request; a slow one is left to the scheduled drain.
-    if (embedder.model.startsWith('gatehouse/')) await drainProject(tx, project, embedder);
+    // Cheap embedders catch up with new work in the request; a slow one is left to the scheduled drain.
+    if (embedder.model.startsWith('gatehouse/')) await drainIfRecent(tx, project, embedder);
     const vector = canEmbedQuery && req.mode !== 'text' ? (await embedder.embed([req.query]))[0] : null;
-    // 100 candidates at least: recall@10 0.96 at 17x the exact scan on embedding-like data (BENCHMARKS.md, Search).
-    await tx.execute(sql`select set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(100, req.k * 4)))}, true)`);
+    await tx.execute(hnswSettings(req.k));
     const hits = rowsOf<{ kind: string; id: string; text_rank: number | null; vector_rank: number | null; score: number }>(
       await tx.execute(hybridStatement(project.id, req, partition, model, dims, vector)));
     return { query: req.query, mode: req.mode, model: vector ? model : null, results: await describeHits(tx, req.query, hits) };
