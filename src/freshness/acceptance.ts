@@ -34,6 +34,8 @@ export interface AcceptanceInput extends PairKey {
   jobItemId?: string | null;
   reason?: string | null;
   provenance?: Record<string, unknown> | null;
+  /** Imports: the baseline's identity in its source (unique per project). */
+  sourceKey?: string | null;
 }
 
 export interface StaleRevision extends PairKey { expected: number | null; actual: number | null }
@@ -87,6 +89,7 @@ export async function recordAcceptance(
       jobItemId: e.jobItemId ?? null,
       reason: e.reason ?? null,
       provenance: e.provenance ?? null,
+      sourceKey: e.sourceKey ?? null,
       actorUserId: actor.member.userId,
       actorTokenId: actor.member.tokenId,
       createdAt: acceptedAt,
