@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ack } from './commands/ack.js';
 import { enqueue } from './commands/enqueue.js';
+import { importStore } from './commands/import.js';
 import { diff, init, login, retire, tokens } from './commands/misc.js';
 import { push } from './commands/push.js';
 import { registry } from './commands/registry.js';
@@ -99,6 +100,17 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--prefix <path>', 'only notes under this path')
     .addHelpText('after', '\nExamples:\n  gatehouse search "circular argument" --subject job_item --outcome fail\n  gatehouse search workshop layer --mode text')
     .action((words: string[], o) => run(searchCommand({ ...o, query: words.join(' ') })));
+
+  p.command('import').description('import the accepted baselines of a local Commonplace review store, uploading only the texts the server lacks; re-running resumes')
+    .argument('<store>', 'the Commonplace store (SQLite file)')
+    .option('--project <slug>', 'the project to import into (default: "project" in gatehouse.json)')
+    .option('--partition-map <old=new>', 'record the store\'s partition old as new (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--dry-run', 'say what would be imported; change nothing')
+    .option('--strict', 'refuse the whole store if any row is bad (default: report bad rows and import the rest)')
+    .option('--batch-size <n>', 'baselines per request (1-5000; each is all or nothing)', int)
+    .addOption(json)
+    .addHelpText('after', '\nExamples:\n  gatehouse import .commonplace/review-store.sqlite --dry-run\n  gatehouse import store.sqlite --partition-map synthetic-bench=claude-opus --strict')
+    .action((store, o) => run(importStore(store, o)));
 
   const reg = p.command('registry').description('the project\'s model partition registry as a file (gatehouse.registry.json)');
   for (const [action, text] of [['pull', 'write the server\'s registry to the file'], ['diff', 'show what a sync would change (the server\'s dry-run plan)'], ['sync', 'make the server\'s registry what the file says (all or nothing)']] as const) {
