@@ -54,7 +54,7 @@ export async function fileSha256(file: string): Promise<string> {
 }
 
 /** node:sqlite prints an ExperimentalWarning on load; the CLI's output is not the place for it. */
-function loadSqlite(): { DatabaseSync: typeof DatabaseSyncType } {
+export function loadSqlite(): { DatabaseSync: typeof DatabaseSyncType } {
   const emit = process.emitWarning;
   process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
     if (String((w as Error)?.message ?? w).includes('SQLite')) return;
