@@ -62,16 +62,23 @@ interface LiveRow {
 
 /** Current rows of the batch's pairs (locked), with the source time of those that are imports. */
 async function lockLive(tx: Tx, projectId: string, keys: { note_path: string; gate_path: string; model_partition: string }[]) {
-  const rows = keys.length === 0 ? [] : rowsOf<LiveRow>(await tx.execute(sql`
+  if (keys.length === 0) return new Map<string, LiveRow>();
+  // Right after a large import the table's statistics are stale (PGlite has
+  // no autovacuum; PostgreSQL's comes later), and the planner then picks a
+  // nested loop that rescans the project's rows once per key: seconds for a
+  // few hundred keys. A hash join is right at any size here.
+  await tx.execute(sql`set local enable_nestloop = off`);
+  const rows = rowsOf<LiveRow>(await tx.execute(sql`
     select c.note_path, c.gate_path, c.model_partition, c.revision, c.kind, c.note_sha256, c.gate_sha256,
-           case when c.kind = 'import' then e.provenance->>'accepted_at' end as imported_at
+           -- A scalar lookup by primary key: a join here would hash the whole event log.
+           case when c.kind = 'import' then (select e.provenance->>'accepted_at' from acceptance_events e where e.id = c.event_id) end as imported_at
     from acceptance_current c
     join unnest(${toArray(keys.map((k) => k.note_path))}::text[], ${toArray(keys.map((k) => k.gate_path))}::text[], ${toArray(keys.map((k) => k.model_partition))}::text[])
       as k(note_path, gate_path, model_partition)
       on c.note_path = k.note_path and c.gate_path = k.gate_path and c.model_partition = k.model_partition
-    join acceptance_events e on e.id = c.event_id
     where c.project_id = ${projectId}
     for update of c`));
+  await tx.execute(sql`set local enable_nestloop = on`);
   return new Map(rows.map((r) => [liveKey(r), { ...r, revision: Number(r.revision) }]));
 }
 
