@@ -164,7 +164,7 @@ describe('gatehouse import: interruptions, broken stores, dry runs', () => {
     expect(await events('broken')).toBe(400 - victims - 1);
   });
 
-  it('an unknown schema is refused before anything is sent', async () => {
+  it('an unknown schema is refused before anything is sent; an unknown schema version as --strict says', async () => {
     const odd = join(dir, 'odd-store.sqlite');
     await copyFile(small, odd);
     const db = openSqlite(odd, false);
@@ -174,6 +174,21 @@ describe('gatehouse import: interruptions, broken stores, dry runs', () => {
     const run = await gatehouse(root, org.ownerToken, 'import', odd);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown schema: no table review_freshness_evidence/);
+    expect(await events('odd')).toBe(0);
+
+    // A schema version this importer was not checked against: read with a warning, or refused whole with --strict.
+    const later = join(dir, 'later-store.sqlite');
+    await copyFile(small, later);
+    const v = openSqlite(later, false);
+    v.exec('pragma user_version = 99');
+    v.close();
+    const warned = await gatehouse(root, org.ownerToken, 'import', later, '--dry-run', '--json');
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.json.warnings[0]).toMatch(/schema version 99/);
+    expect(warned.json.counts.imported).toBe(400);
+    const strict = await gatehouse(root, org.ownerToken, 'import', later, '--strict', '--json');
+    expect(strict.code).toBe(1);
+    expect(strict.json).toMatchObject({ refused_whole_store: true, reasons: { unknown_schema: 1 } });
     expect(await events('odd')).toBe(0);
   });
 
