@@ -123,15 +123,22 @@ export async function importStore(file: string, opts: ImportOptions): Promise<nu
     }
     bar?.setTotal(totals.baselines);
     bar?.update(0, { stage: 'baselines' });
+    // One request at a time (batches stay in order, and an outage stops the
+    // run at a batch boundary), but the next page is read from the store
+    // while the server works on the current one.
+    let inflight: Promise<void> = Promise.resolve();
     for (const page of store.baselinePages(batchSize, bad, rename)) {
       for (const p of page.problems) report.refuse(p);
-      if (page.rows.length > 0) {
-        const baselines = page.rows.map(({ target_id: _, ...b }) => b);
-        const { body } = await s.api.post<BatchAnswer>(`${project}/imports`, { source, dry_run: Boolean(opts.dryRun), baselines });
+      const baselines = page.rows.map(({ target_id: _, ...b }) => b);
+      await inflight;
+      bar?.increment(page.problems.length);
+      if (baselines.length === 0) continue;
+      inflight = s.api.post<BatchAnswer>(`${project}/imports`, { source, dry_run: Boolean(opts.dryRun), baselines }).then(({ body }) => {
         report.add(body, page.rows);
-      }
-      bar?.increment(page.rows.length + page.problems.length);
+        bar?.increment(page.rows.length);
+      });
     }
+    await inflight;
     bar?.stop();
     return finish(report, opts, source, slug, false);
   } finally {

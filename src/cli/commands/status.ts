@@ -30,6 +30,7 @@ export async function acceptedFreshness(partition?: string) {
   const wanted = partition ?? s.config.partition;
   const url = `${s.project}/freshness/accepted`;
   const { body: paths } = await s.api.post<AcceptedAnswer>(url, { model_partition: wanted, files: [] });
+  if (paths.absent_paths.length === 0) return { s, answer: { ...paths, missing_texts: [] }, deleted: [] as string[] };
   const texts = await readPaths(s.config.root, paths.absent_paths);
   const files = [...texts.values()].filter((t) => t !== null).map((t) => ({ path: t!.path, sha256: t!.sha256 }));
   const { body } = await s.api.post<AcceptedAnswer>(url, { model_partition: wanted, files });
