@@ -66,11 +66,12 @@ async function lockLive(tx: Tx, projectId: string, keys: { note_path: string; ga
   // Right after a large import the table's statistics are stale (PGlite has
   // no autovacuum; PostgreSQL's comes later), and the planner then picks a
   // nested loop that rescans the project's rows once per key: seconds for a
-  // few hundred keys. A hash join is right at any size here.
+  // few hundred keys. A hash join costs at most one pass over the project's
+  // rows per batch, whatever the statistics say.
   await tx.execute(sql`set local enable_nestloop = off`);
   const rows = rowsOf<LiveRow>(await tx.execute(sql`
     select c.note_path, c.gate_path, c.model_partition, c.revision, c.kind, c.note_sha256, c.gate_sha256,
-           -- A scalar lookup by primary key: a join here would hash the whole event log.
+           -- Only imports need their source time: one lookup by primary key each.
            case when c.kind = 'import' then (select e.provenance->>'accepted_at' from acceptance_events e where e.id = c.event_id) end as imported_at
     from acceptance_current c
     join unnest(${toArray(keys.map((k) => k.note_path))}::text[], ${toArray(keys.map((k) => k.gate_path))}::text[], ${toArray(keys.map((k) => k.model_partition))}::text[])
