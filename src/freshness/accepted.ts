@@ -15,35 +15,35 @@ import type { ManifestItem } from './snapshots.js';
 export async function acceptedFreshness(ctx: TenantContext, slug: string, req: { model_partition: string; files: ManifestItem[] }) {
   return inProject(ctx, slug, async (tx, project) => {
     const resolution = await resolvePartition(tx, ctx, project, req.model_partition, 'read');
-    // The project's live rows for the partition, one index range; matched in
-    // memory against the client's files (no join whose plan depends on how
-    // fresh the table's statistics are).
-    const live = rowsOf<{ note_path: string; gate_path: string; note_sha256: string; gate_sha256: string; revision: number }>(await tx.execute(sql`
-      select note_path, gate_path, note_sha256, gate_sha256, revision
-      from acceptance_current
-      where project_id = ${project.id} and model_partition = ${resolution.model_partition} and kind <> 'retire'`));
-    const files = new Map(req.files.map((f) => [f.path, f.sha256]));
-    const absent = new Set<string>();
+    // The client's files go in as one JSON object (path -> sha256) and each
+    // live row looks its two paths up in it: no join, so no plan that
+    // depends on how fresh the table's statistics are (stale right after a
+    // bulk import), and only the rows that are not fresh come back.
+    const files = JSON.stringify(Object.fromEntries(req.files.map((f) => [f.path, f.sha256])));
+    const live = sql`from acceptance_current c, (select ${files}::jsonb as m) f
+      where c.project_id = ${project.id} and c.model_partition = ${resolution.model_partition} and c.kind <> 'retire'`;
+    const [{ total, checked }] = rowsOf<{ total: number; checked: number }>(await tx.execute(sql`
+      select count(*)::int as total, (count(*) filter (where f.m ? c.note_path and f.m ? c.gate_path))::int as checked ${live}`));
+    const absent = rowsOf<{ path: string }>(await tx.execute(sql`
+      select path from (
+        select c.note_path as path ${live} and not f.m ? c.note_path
+        union select c.gate_path ${live} and not f.m ? c.gate_path) u
+      order by path collate "C"`)).map((r) => r.path);
+    const changed = rowsOf<{ note_path: string; gate_path: string; note_sha256: string; gate_sha256: string; revision: number; note_now: string; gate_now: string }>(await tx.execute(sql`
+      select c.note_path, c.gate_path, c.note_sha256, c.gate_sha256, c.revision, f.m->>c.note_path as note_now, f.m->>c.gate_path as gate_now ${live}
+        and f.m ? c.note_path and f.m ? c.gate_path
+        and (f.m->>c.note_path <> c.note_sha256 or f.m->>c.gate_path <> c.gate_sha256)`));
     const reasons: Record<Reason, number> = { never_reviewed: 0, note_changed: 0, gate_changed: 0, both_changed: 0 };
-    const pairs: SelectedPair[] = [];
-    let checked = 0;
-    for (const row of live) {
-      const note = files.get(row.note_path);
-      const gate = files.get(row.gate_path);
-      if (note === undefined) absent.add(row.note_path);
-      if (gate === undefined) absent.add(row.gate_path);
-      if (note === undefined || gate === undefined) continue;
-      checked += 1;
-      const noteChanged = note !== row.note_sha256;
-      const gateChanged = gate !== row.gate_sha256;
-      if (!noteChanged && !gateChanged) continue;
+    const pairs: SelectedPair[] = changed.map((row) => {
+      const noteChanged = row.note_now !== row.note_sha256;
+      const gateChanged = row.gate_now !== row.gate_sha256;
       const reason: Reason = noteChanged && gateChanged ? 'both_changed' : noteChanged ? 'note_changed' : 'gate_changed';
       reasons[reason] += 1;
-      pairs.push({
-        note_path: row.note_path, gate_path: row.gate_path, status: 'stale', reason, note_sha256: note, gate_sha256: gate,
+      return {
+        note_path: row.note_path, gate_path: row.gate_path, status: 'stale' as const, reason, note_sha256: row.note_now, gate_sha256: row.gate_now,
         accepted_note_sha256: row.note_sha256, accepted_gate_sha256: row.gate_sha256, revision: Number(row.revision),
-      });
-    }
+      };
+    });
     pairs.sort((a, b) => (a.note_path < b.note_path ? -1 : a.note_path > b.note_path ? 1 : a.gate_path < b.gate_path ? -1 : a.gate_path > b.gate_path ? 1 : 0));
     return {
       model_partition: resolution.model_partition,
@@ -52,8 +52,8 @@ export async function acceptedFreshness(ctx: TenantContext, slug: string, req: {
       counts: { fresh: checked - pairs.length, stale: pairs.length, missing: 0, total: checked },
       reasons,
       pairs,
-      absent_paths: [...absent].sort(),
-      unchecked: live.length - checked,
+      absent_paths: absent,
+      unchecked: total - checked,
     };
   });
 }
