@@ -51,6 +51,11 @@ export const acceptanceEvents = pgTable('acceptance_events', {
   jobItemId: uuid('job_item_id'),
   reason: text('reason'),
   provenance: jsonb('provenance'),
+  /**
+   * Imports only: what identifies the imported baseline in its source, so
+   * re-running an import (or resuming one) finds what it already recorded.
+   */
+  sourceKey: text('source_key'),
   actorUserId: uuid('actor_user_id'),
   actorTokenId: uuid('actor_token_id'),
   createdAt: createdAt(),
@@ -60,6 +65,7 @@ export const acceptanceEvents = pgTable('acceptance_events', {
   // The registry asks whether a partition or an alias was ever used.
   index('acceptance_events_partition').on(t.projectId, t.modelPartition),
   index('acceptance_events_requested').on(t.projectId, t.requestedPartition),
+  uniqueIndex('acceptance_events_source_key').on(t.projectId, t.sourceKey).where(sql`source_key is not null`),
 ]);
 
 /**

@@ -1,14 +1,20 @@
 // The gatehouse CLI: argument parsing and exit codes; each command lives in commands/.
 import { Command, CommanderError, Option } from 'commander';
-import { ack } from './commands/ack.js';
-import { enqueue } from './commands/enqueue.js';
-import { diff, init, login, retire, tokens } from './commands/misc.js';
-import { push } from './commands/push.js';
-import { registry } from './commands/registry.js';
-import { searchCommand } from './commands/search.js';
-import { status } from './commands/status.js';
-import { work } from './commands/work.js';
 import { CliError, EXIT } from './errors.js';
+
+// Commands load when they run: `gatehouse status` should not pay for the
+// modules of `work` or `import` at every start.
+const commands = {
+  ack: () => import('./commands/ack.js'),
+  enqueue: () => import('./commands/enqueue.js'),
+  import: () => import('./commands/import.js'),
+  misc: () => import('./commands/misc.js'),
+  push: () => import('./commands/push.js'),
+  registry: () => import('./commands/registry.js'),
+  search: () => import('./commands/search.js'),
+  status: () => import('./commands/status.js'),
+  work: () => import('./commands/work.js'),
+};
 import { color } from './session.js';
 
 const int = (v: string) => {
@@ -31,7 +37,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--partition <name>', 'the default model partition', 'default')
     .option('--force', 'overwrite an existing gatehouse.json')
     .addHelpText('after', '\nExample:\n  gatehouse init --api http://127.0.0.1:8787 --project my-kb --partition claude-opus')
-    .action((o) => run(init(o)));
+    .action((o) => run(commands.misc().then((m) => m.init(o))));
 
   p.command('login').description('save a token for the API (mode 0600); reads it from --token or standard input')
     .option('--api <url>', 'the API (default: "api" in gatehouse.json)')
@@ -39,17 +45,17 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--web', 'open the web dashboard signed in with the saved token (or GATEHOUSE_TOKEN) instead')
     .option('--no-open', 'with --web: print the sign-in address instead of opening a browser')
     .addHelpText('after', '\nExamples:\n  cat .gatehouse/local-owner.token | gatehouse login\n  gatehouse login --web')
-    .action((o) => run(login(o)));
+    .action((o) => run(commands.misc().then((m) => m.login(o))));
 
   p.command('status').description('which pairs are stale or missing, and why; exit 0 all fresh, 1 stale or missing, 2 error')
     .addOption(json).addOption(partition).option('--diff', 'show what changed in each stale pair')
     .option('--accepted', 'check every pair the server has accepted (not the pairs gatehouse.json names)')
     .addHelpText('after', '\nExamples:\n  gatehouse status\n  gatehouse status --accepted\n  gatehouse status --json > status.json   # format gatehouse-freshness-status/1')
-    .action((o) => run(status(o)));
+    .action((o) => run(commands.status().then((m) => m.status(o))));
 
   p.command('push').description('upload the texts the server lacks (only those), in batches').addOption(json)
     .addHelpText('after', '\nExample:\n  gatehouse push')
-    .action((o) => run(push(o)));
+    .action((o) => run(commands.push().then((m) => m.push(o))));
 
   p.command('enqueue').description('push, then queue review jobs for every stale or missing pair')
     .addOption(json).addOption(partition)
@@ -58,7 +64,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--batch-size <n>', 'most pairs per job', int)
     .option('--priority <n>', 'higher runs first', (v) => Number(v))
     .addHelpText('after', '\nExample:\n  gatehouse enqueue --grouping gate --batch-size 50')
-    .action((o) => run(enqueue(o)));
+    .action((o) => run(commands.enqueue().then((m) => m.enqueue(o))));
 
   p.command('work').description('claim queued jobs, run the adapter on each item, push results and finalize')
     .addOption(json)
@@ -69,7 +75,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--wait <seconds>', 'long-poll this long for a job per claim', int)
     .option('--lease <seconds>', 'lease length (10-3600; default twice the adapter timeout, at least 60): how soon a crashed runner\'s job goes back to the queue', int)
     .addHelpText('after', '\nExamples:\n  gatehouse work                 # until Ctrl-C\n  gatehouse work --once          # one job, then exit\n  gatehouse work --concurrency 4 --max-jobs 100')
-    .action((o) => run(work(o)));
+    .action((o) => run(commands.work().then((m) => m.work(o))));
 
   p.command('ack').description('accept changed texts without a review: one pair, or every trivial change')
     .argument('[note]', 'the note path').argument('[gate]', 'the gate path')
@@ -78,19 +84,19 @@ export function program(run: (code: Promise<number>) => void): Command {
     .option('--dry-run', 'with --trivial: list them, ack nothing')
     .option('--reason <text>', 'why (required for one pair)')
     .addHelpText('after', '\nExamples:\n  gatehouse ack --trivial --dry-run\n  gatehouse ack kb/notes/a.md kb/gates/style.md --reason "typo fix"')
-    .action((note, gate, o) => run(ack({ ...o, note, gate })));
+    .action((note, gate, o) => run(commands.ack().then((m) => m.ack({ ...o, note, gate }))));
 
   p.command('diff').description('what changed since a note\'s pairs were accepted')
     .argument('<note>', 'the note path').option('--gate <path>', 'only this gate').addOption(json).addOption(partition)
     .addHelpText('after', '\nExample:\n  gatehouse diff kb/notes/a.md')
-    .action((note, o) => run(diff({ ...o, note })));
+    .action((note, o) => run(commands.misc().then((m) => m.diff({ ...o, note }))));
 
   p.command('retire').description('end the acceptance of deleted or moved notes or gates, named or detected')
     .argument('[paths...]', 'repo-relative paths').option('--reason <text>').addOption(json)
     .option('--detect', 'also every accepted file that is gone from disk')
     .option('--dry-run', 'list what would be retired')
     .addHelpText('after', '\nExamples:\n  gatehouse retire kb/notes/old-name.md --reason "renamed"\n  gatehouse retire --detect --dry-run')
-    .action((paths, o) => run(retire({ ...o, paths })));
+    .action((paths, o) => run(commands.misc().then((m) => m.retire({ ...o, paths }))));
 
   p.command('search').description('find past reviews and notes like a query (full text and vectors, fused)')
     .argument('<query...>', 'what to look for').addOption(json).addOption(partition)
@@ -101,23 +107,34 @@ export function program(run: (code: Promise<number>) => void): Command {
     .addOption(new Option('--outcome <outcome>', 'only reviews with this outcome').choices(['pass', 'warn', 'fail', 'error']))
     .option('--prefix <path>', 'only notes under this path')
     .addHelpText('after', '\nExamples:\n  gatehouse search "circular argument" --subject job_item --outcome fail\n  gatehouse search workshop layer --mode text')
-    .action((words: string[], o) => run(searchCommand({ ...o, query: words.join(' ') })));
+    .action((words: string[], o) => run(commands.search().then((m) => m.searchCommand({ ...o, query: words.join(' ') }))));
+
+  p.command('import').description('import the accepted baselines of a local Commonplace review store, uploading only the texts the server lacks; re-running resumes')
+    .argument('<store>', 'the Commonplace store (SQLite file)')
+    .option('--project <slug>', 'the project to import into (default: "project" in gatehouse.json)')
+    .option('--partition-map <old=new>', 'record the store\'s partition old as new (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--dry-run', 'say what would be imported; change nothing')
+    .option('--strict', 'refuse the whole store if any row is bad (default: report bad rows and import the rest)')
+    .option('--batch-size <n>', 'baselines per request (1-5000; each is all or nothing)', int)
+    .addOption(json)
+    .addHelpText('after', '\nExamples:\n  gatehouse import .commonplace/review-store.sqlite --dry-run\n  gatehouse import store.sqlite --partition-map synthetic-bench=claude-opus --strict')
+    .action((store, o) => run(commands.import().then((m) => m.importStore(store, o))));
 
   const reg = p.command('registry').description('the project\'s model partition registry as a file (gatehouse.registry.json)');
   for (const [action, text] of [['pull', 'write the server\'s registry to the file'], ['diff', 'show what a sync would change (the server\'s dry-run plan)'], ['sync', 'make the server\'s registry what the file says (all or nothing)']] as const) {
     reg.command(action).description(text).addOption(json)
       .addHelpText('after', `\nExample:\n  gatehouse registry ${action}`)
-      .action((o) => run(registry(action, o)));
+      .action((o) => run(commands.registry().then((m) => m.registry(action, o))));
   }
 
   const tok = p.command('tokens').description('API tokens (minting for others and runners needs org:admin)');
-  tok.command('list').description('list tokens (without secrets)').addOption(json).action((o) => run(tokens('list', o)));
+  tok.command('list').description('list tokens (without secrets)').addOption(json).action((o) => run(commands.misc().then((m) => m.tokens('list', o))));
   tok.command('mint').description('mint a token; printed once')
     .requiredOption('--name <text>').option('--scopes <list>', 'comma-separated scopes').option('--service <name>', 'for a runner or agent identity')
     .option('--days <n>', 'lifetime', int).addOption(json)
     .addHelpText('after', '\nExample:\n  gatehouse tokens mint --name ci-runner --service runner-1 --scopes jobs:run,freshness:read')
-    .action((o) => run(tokens('mint', o)));
-  tok.command('revoke').description('revoke a token').argument('<id>').addOption(json).action((id, o) => run(tokens('revoke', { ...o, id })));
+    .action((o) => run(commands.misc().then((m) => m.tokens('mint', o))));
+  tok.command('revoke').description('revoke a token').argument('<id>').addOption(json).action((id, o) => run(commands.misc().then((m) => m.tokens('revoke', { ...o, id }))));
   return p;
 }
 

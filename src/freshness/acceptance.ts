@@ -34,6 +34,8 @@ export interface AcceptanceInput extends PairKey {
   jobItemId?: string | null;
   reason?: string | null;
   provenance?: Record<string, unknown> | null;
+  /** Imports: the baseline's identity in its source (unique per project). */
+  sourceKey?: string | null;
 }
 
 export interface StaleRevision extends PairKey { expected: number | null; actual: number | null }
@@ -62,58 +64,52 @@ export async function recordAcceptance(
     if (seen.has(key)) throw new ApiError('validation_failed', `The pair ${input.notePath} x ${input.gatePath} under ${input.modelPartition} appears twice in one request`);
     seen.add(key);
   }
-  const acceptedAt = now.toISOString();
-  // What the event and the current row both record.
-  const shared = (e: AcceptanceInput) => ({
-    orgId: actor.member.orgId,
-    projectId,
-    notePath: e.notePath,
-    gatePath: e.gatePath,
-    modelPartition: e.modelPartition,
-    revision: (e.expectedRevision ?? 0) + 1,
-    kind: e.kind,
-    noteSnapshotId: e.noteSnapshotId,
-    gateSnapshotId: e.gateSnapshotId,
-    noteSha256: e.noteSha256,
-    gateSha256: e.gateSha256,
-    outcome: e.outcome,
-  });
-  for (let i = 0; i < inputs.length; i += 1000) {
-    const chunk = inputs.slice(i, i + 1000);
-    const events = await tx.insert(acceptanceEvents).values(chunk.map((e) => ({
-      ...shared(e),
-      requestedPartition: e.requestedPartition ?? null,
-      jobId: e.jobId ?? null,
-      jobItemId: e.jobItemId ?? null,
-      reason: e.reason ?? null,
-      provenance: e.provenance ?? null,
-      actorUserId: actor.member.userId,
-      actorTokenId: actor.member.tokenId,
-      createdAt: acceptedAt,
-    }))).returning({ id: acceptanceEvents.id });
+  const at = now.toISOString();
+  for (let i = 0; i < inputs.length; i += 2000) {
+    const chunk = inputs.slice(i, i + 2000);
+    const col = (f: (e: AcceptanceInput) => string | number | null | undefined) => toArray(chunk.map((e) => f(e) ?? null));
+    // One array per column rather than one parameter per value: a batch of
+    // thousands of rows is a dozen parameters, which every driver (and
+    // PGlite's parser) handles far faster than a VALUES list of tens of thousands.
+    const events = rowsOf<{ id: number; note_path: string; gate_path: string; model_partition: string }>(await tx.execute(sql`
+      insert into acceptance_events (org_id, project_id, note_path, gate_path, model_partition, requested_partition, revision, kind,
+        note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome, job_id, job_item_id, reason, provenance, source_key,
+        actor_user_id, actor_token_id, created_at)
+      select ${actor.member.orgId}, ${projectId}, u.note_path, u.gate_path, u.model_partition, u.requested, u.revision, u.kind::acceptance_kind,
+        u.note_snapshot_id, u.gate_snapshot_id, u.note_sha256, u.gate_sha256, u.outcome::review_outcome, u.job_id, u.job_item_id, u.reason,
+        u.provenance::jsonb, u.source_key, ${actor.member.userId}, ${actor.member.tokenId}, ${at}
+      from unnest(${col((e) => e.notePath)}::text[], ${col((e) => e.gatePath)}::text[], ${col((e) => e.modelPartition)}::text[],
+        ${col((e) => e.requestedPartition)}::text[], ${col((e) => (e.expectedRevision ?? 0) + 1)}::int[], ${col((e) => e.kind)}::text[],
+        ${col((e) => e.noteSnapshotId)}::uuid[], ${col((e) => e.gateSnapshotId)}::uuid[], ${col((e) => e.noteSha256)}::text[], ${col((e) => e.gateSha256)}::text[],
+        ${col((e) => e.outcome)}::text[], ${col((e) => e.jobId)}::uuid[], ${col((e) => e.jobItemId)}::uuid[], ${col((e) => e.reason)}::text[],
+        ${col((e) => (e.provenance ? JSON.stringify(e.provenance) : null))}::text[], ${col((e) => e.sourceKey)}::text[]) with ordinality
+        as u(note_path, gate_path, model_partition, requested, revision, kind, note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256,
+             outcome, job_id, job_item_id, reason, provenance, source_key, ord)
+      order by u.ord
+      returning id, note_path, gate_path, model_partition`));
+    // Matched by key, not by position: RETURNING promises no order.
+    const eventIds = new Map(events.map((e) => [keyOf({ notePath: e.note_path, gatePath: e.gate_path, modelPartition: e.model_partition }), Number(e.id)]));
 
-    const moved = await tx.insert(acceptanceCurrent).values(chunk.map((e, j) => ({
-      ...shared(e),
-      eventId: events[j].id,
-      acceptedAt,
-    }))).onConflictDoUpdate({
-      target: [acceptanceCurrent.projectId, acceptanceCurrent.notePath, acceptanceCurrent.gatePath, acceptanceCurrent.modelPartition],
-      set: {
-        revision: sql`excluded.revision`,
-        eventId: sql`excluded.event_id`,
-        kind: sql`excluded.kind`,
-        noteSnapshotId: sql`excluded.note_snapshot_id`,
-        gateSnapshotId: sql`excluded.gate_snapshot_id`,
-        noteSha256: sql`excluded.note_sha256`,
-        gateSha256: sql`excluded.gate_sha256`,
-        outcome: sql`excluded.outcome`,
-        acceptedAt: sql`excluded.accepted_at`,
-      },
-      setWhere: sql`${acceptanceCurrent.revision} = excluded.revision - 1`,
-    }).returning({ notePath: acceptanceCurrent.notePath, gatePath: acceptanceCurrent.gatePath, modelPartition: acceptanceCurrent.modelPartition });
+    // The upsert only moves a row whose stored revision is the one the writer saw.
+    const moved = rowsOf<{ note_path: string; gate_path: string; model_partition: string }>(await tx.execute(sql`
+      insert into acceptance_current as c (org_id, project_id, note_path, gate_path, model_partition, revision, event_id, kind,
+        note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome, accepted_at)
+      select ${actor.member.orgId}, ${projectId}, u.note_path, u.gate_path, u.model_partition, u.revision, u.event_id, u.kind::acceptance_kind,
+        u.note_snapshot_id, u.gate_snapshot_id, u.note_sha256, u.gate_sha256, u.outcome::review_outcome, ${at}
+      from unnest(${col((e) => e.notePath)}::text[], ${col((e) => e.gatePath)}::text[], ${col((e) => e.modelPartition)}::text[],
+        ${col((e) => (e.expectedRevision ?? 0) + 1)}::int[], ${col((e) => eventIds.get(keyOf(e)))}::bigint[], ${col((e) => e.kind)}::text[],
+        ${col((e) => e.noteSnapshotId)}::uuid[], ${col((e) => e.gateSnapshotId)}::uuid[], ${col((e) => e.noteSha256)}::text[], ${col((e) => e.gateSha256)}::text[],
+        ${col((e) => e.outcome)}::text[])
+        as u(note_path, gate_path, model_partition, revision, event_id, kind, note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome)
+      on conflict (project_id, note_path, gate_path, model_partition) do update set
+        revision = excluded.revision, event_id = excluded.event_id, kind = excluded.kind,
+        note_snapshot_id = excluded.note_snapshot_id, gate_snapshot_id = excluded.gate_snapshot_id,
+        note_sha256 = excluded.note_sha256, gate_sha256 = excluded.gate_sha256, outcome = excluded.outcome, accepted_at = excluded.accepted_at
+      where c.revision = excluded.revision - 1
+      returning note_path, gate_path, model_partition`));
 
     if (moved.length !== chunk.length) {
-      const applied = new Set(moved.map(keyOf));
+      const applied = new Set(moved.map((m) => keyOf({ notePath: m.note_path, gatePath: m.gate_path, modelPartition: m.model_partition })));
       const stale = chunk.filter((e) => !applied.has(keyOf(e)));
       throw await staleError(tx, projectId, stale);
     }

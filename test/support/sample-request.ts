@@ -10,6 +10,10 @@ export const bodyOverrides: Record<string, () => unknown> = {
   'POST /v1/projects/{project}/freshness': () => ({ model_partition: 'sample', pairs: [pair] }),
   'POST /v1/projects/{project}/acks/trivial': () => ({ model_partition: 'sample', pairs: [pair], dry_run: false }),
   'POST /v1/projects/{project}/jobs': () => ({ runner: 'sample', model_partition: 'sample', items: [pair] }),
+  'POST /v1/projects/{project}/imports': () => ({
+    source: { kind: 'commonplace', file_name: 'store.sqlite', sha256: 'c'.repeat(64) },
+    baselines: [{ ...pair, model_partition: 'sample', source_partition: 'sample', revision: 1, outcome: 'pass', accepted_at: '2026-11-22T01:57:08+00:00' }],
+  }),
 };
 
 export interface Operation { method: string; path: string; op: any; key: string }

@@ -1,12 +1,13 @@
 // gatehouse status: which pairs are stale or missing, and why.
 import { EXIT } from '../errors.js';
 import { readWorkspace, selection } from '../files.js';
-import { listAccepted, readPaths } from '../accepted.js';
+import { readPaths } from '../accepted.js';
 import { color, openSession, printJson } from '../session.js';
 
 export const STATUS_FORMAT = 'gatehouse-freshness-status/1';
 
 interface Pair { note_path: string; gate_path: string; status: string; reason: string | null; revision: number | null; note_sha256: string; gate_sha256: string }
+interface AcceptedAnswer { model_partition: string; requested_partition: string; warnings: string[]; counts: Record<string, number>; reasons: Record<string, number>; pairs: Pair[]; absent_paths: string[] }
 interface Answer { model_partition: string; requested_partition: string; warnings: string[]; counts: Record<string, number>; reasons: Record<string, number>; pairs: Pair[]; missing_texts: { path: string; sha256: string }[] }
 
 export async function freshness(partition?: string) {
@@ -20,21 +21,20 @@ export async function freshness(partition?: string) {
 /**
  * --accepted: every pair the server has accepted now (not the pairs the
  * config names), checked against the files on disk, as Commonplace's
- * freshness-status does. Files that are gone are listed as deleted.
+ * freshness-status does. The server names the accepted paths, the client
+ * sends one hash per path (not per pair), the server answers the stale
+ * pairs. Files that are gone are listed as deleted.
  */
 export async function acceptedFreshness(partition?: string) {
   const s = await openSession();
   const wanted = partition ?? s.config.partition;
-  const accepted = await listAccepted(s, wanted);
-  const texts = await readPaths(s.config.root, accepted.flatMap((a) => [a.note_path, a.gate_path]));
-  const present = accepted.filter((a) => texts.get(a.note_path) && texts.get(a.gate_path));
-  const deleted = [...new Set(accepted.flatMap((a) => [a.note_path, a.gate_path]).filter((p) => !texts.get(p)))].sort();
-  const empty = { model_partition: wanted, requested_partition: wanted, warnings: [], counts: { fresh: 0, stale: 0, missing: 0, total: 0 }, reasons: { never_reviewed: 0, note_changed: 0, gate_changed: 0, both_changed: 0 }, pairs: [], missing_texts: [] };
-  const answer = present.length === 0 ? empty : (await s.api.post<Answer>(`${s.project}/freshness`, {
-    model_partition: wanted,
-    pairs: present.map((a) => ({ note_path: a.note_path, note_sha256: texts.get(a.note_path)!.sha256, gate_path: a.gate_path, gate_sha256: texts.get(a.gate_path)!.sha256 })),
-  })).body;
-  return { s, answer, deleted };
+  const url = `${s.project}/freshness/accepted`;
+  const { body: paths } = await s.api.post<AcceptedAnswer>(url, { model_partition: wanted, files: [] });
+  if (paths.absent_paths.length === 0) return { s, answer: { ...paths, missing_texts: [] }, deleted: [] as string[] };
+  const texts = await readPaths(s.config.root, paths.absent_paths);
+  const files = [...texts.values()].filter((t) => t !== null).map((t) => ({ path: t!.path, sha256: t!.sha256 }));
+  const { body } = await s.api.post<AcceptedAnswer>(url, { model_partition: wanted, files });
+  return { s, answer: { ...body, missing_texts: [] }, deleted: [...body.absent_paths] };
 }
 
 export async function status(opts: { json?: boolean; diff?: boolean; partition?: string; accepted?: boolean }): Promise<number> {

@@ -68,6 +68,16 @@ export const SelectResult = z.object({
   missing_texts: z.array(z.object({ path: z.string(), sha256: z.string() })).openapi({ description: 'Manifest entries whose text the server does not hold' }),
 }).openapi('FreshnessResult');
 
+export const AcceptedBody = z.object({
+  model_partition: ModelPartition,
+  files: z.array(ManifestEntry).max(200_000).openapi({ description: 'The current hash of each file the client has; send none to learn which paths to read (absent_paths)' }),
+}).strict().superRefine((body, ctx) => uniquePaths(body.files, 'files', ctx)).openapi('AcceptedFreshnessRequest');
+
+export const AcceptedResult = SelectResult.omit({ missing_texts: true }).extend({
+  absent_paths: z.array(z.string()).openapi({ description: 'Paths of accepted pairs that `files` did not name: read and send them, or they are gone (retire them)' }),
+  unchecked: z.number().int().openapi({ description: 'Accepted pairs not checked because a path was absent' }),
+}).openapi('AcceptedFreshnessResult');
+
 export const MissingBody = z.object({ files: z.array(ManifestEntry).min(1).max(200_000) }).strict().openapi('SnapshotsMissingRequest');
 export const MissingResult = z.object({ missing: z.array(z.object({ path: z.string(), sha256: z.string() })), checked: z.number().int() }).openapi('SnapshotsMissing');
 

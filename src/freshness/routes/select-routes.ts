@@ -8,7 +8,8 @@ import { pairHistory } from '../acceptance.js';
 import { diffPair } from '../diff.js';
 import { resolvePartition } from '../../registry/resolve.js';
 import { checkSelectSize, selectFreshness } from '../select.js';
-import { AcceptanceQuery, CurrentListSchema, DiffQuery, DiffResult, HistorySchema, ProjectParam, SelectBody, SelectResult } from './schemas.js';
+import { acceptedFreshness } from '../accepted.js';
+import { AcceptanceQuery, AcceptedBody, AcceptedResult, CurrentListSchema, DiffQuery, DiffResult, HistorySchema, ProjectParam, SelectBody, SelectResult } from './schemas.js';
 import { listCurrent } from '../current.js';
 
 const selectRoute = createRoute({
@@ -16,6 +17,13 @@ const selectRoute = createRoute({
   summary: 'Which note x gate pairs are fresh, stale or missing under a partition, with reasons and counts (freshness:read)',
   request: { params: ProjectParam, ...jsonBody(SelectBody) },
   responses: { 200: { description: 'Non-fresh pairs (all with include_fresh), counts, and texts the server lacks', content: jsonContent(SelectResult) }, ...problems(404) },
+});
+
+const acceptedRoute = createRoute({
+  method: 'post', path: '/projects/{project}/freshness/accepted', operationId: 'selectAcceptedFreshness', 'x-read-only': true, tags: ['freshness'],
+  summary: 'Every pair accepted now under a partition, checked against the client\'s file hashes (one per path, not per pair); paths not given come back as absent_paths (freshness:read)',
+  request: { params: ProjectParam, ...jsonBody(AcceptedBody) },
+  responses: { 200: { description: 'Stale pairs with reasons, counts of the pairs checked, and the accepted paths the request did not name', content: jsonContent(AcceptedResult) }, ...problems(404) },
 });
 
 const historyRoute = createRoute({
@@ -44,6 +52,12 @@ export const selectRoutes = createRouter()
       return { model_partition: resolution.model_partition, requested_partition: body.model_partition, warnings: resolution.warnings, ...result };
     });
     return c.json(answer, 200);
+  })
+  .openapi(acceptedRoute, async (c) => {
+    const ctx = tenantContext(c, 'freshness:read');
+    const body = c.req.valid('json');
+    checkSelectSize({ modelPartition: body.model_partition, notes: body.files, gates: [] }, c.get('deps').limits);
+    return c.json(await acceptedFreshness(ctx, c.req.valid('param').project, body), 200);
   })
   .openapi(historyRoute, async (c) => {
     const q = c.req.valid('query');

@@ -1,0 +1,2 @@
+ALTER TABLE "acceptance_events" ADD COLUMN "source_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "acceptance_events_source_key" ON "acceptance_events" USING btree ("project_id","source_key") WHERE source_key is not null;
