@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEnv, type OrgFixture } from '../support/harness.js';
+import { useKnownValues } from '../support/fuzz-arbitrary.js';
 import { type FuzzRequest, fingerprintQuery, requestArb, routesFor } from '../support/fuzz-request.js';
 import { operationsOf, type Operation } from '../support/sample-request.js';
 
@@ -54,7 +55,7 @@ async function fixturesFor(): Promise<Record<string, string>> {
   await env.request('PUT', `/v1/projects/${project.slug}/registry/runner-models/fuzz-part/fuzz-runner`, { token, body: { runner_model: 'm-1' } });
   const job = await env.request('POST', `/v1/projects/${project.slug}/jobs`, { token, body: { runner: 'fuzz-runner', model_partition: 'fuzz-part', items: [{ note_path: note.path, note_sha256: note.sha256, gate_path: gate.path, gate_sha256: gate.sha256 }] } });
   const view = await env.request('GET', `/v1/jobs/${job.json.jobs[0].id}`, { token });
-  return { job: view.json.id, item: view.json.items[0].id, project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: note.sha256, partition: 'fuzz-part', alias: 'fuzz-alias', runner: 'fuzz-runner' };
+  return { note_path: note.path, gate_path: gate.path, gate_sha256: gate.sha256, owner: org.ownerId, job: view.json.id, item: view.json.items[0].id, project: project.slug, user: member.userId, group: group.json.id, token: spare.json.id, sha256: note.sha256, partition: 'fuzz-part', alias: 'fuzz-alias', runner: 'fuzz-runner' };
 }
 
 /** A long-poll would make the fuzz wait up to a minute per draw: valid waits become 0 (invalid ones stay). */
@@ -87,6 +88,7 @@ describe(`fuzz every operation (${RUNS} requests each)`, () => {
     it(`${o.key}`, async () => {
       const fixtures = destructive(o) ? await fixturesFor() : (shared ??= await fixturesFor());
       const token = o.key === 'POST /v1/orgs' ? operator : o.op.security?.length === 0 ? null : org.ownerToken;
+      useKnownValues(Object.values(fixtures));
       const arb = requestArb(doc, o, fixtures);
       const failures = new Map<string, string>();
       let baseline = await fingerprint();

@@ -37,7 +37,22 @@ export const hostileValues: unknown[] = [
 export const hostileString = fc.constantFrom(...hostileStrings);
 export const hostile: fc.Arbitrary<unknown> = fc.oneof(hostileString, fc.constantFrom(...hostileValues), fc.string({ unit: 'binary', maxLength: 24 }));
 
+/**
+ * Values the live fixtures use (paths, hashes, slugs, ids, names): drawn
+ * into any string field now and then, so requests get past "not found" and
+ * into the code that acts on real rows.
+ */
+let known: string[] = [];
+export function useKnownValues(values: string[]) {
+  known = [...new Set(values)];
+}
+
 function stringArb(schema: Schema): fc.Arbitrary<string> {
+  const free = freeStringArb(schema);
+  return known.length ? fc.oneof({ arbitrary: free, weight: 2 }, { arbitrary: fc.constantFrom(...known), weight: 1 }) : free;
+}
+
+function freeStringArb(schema: Schema): fc.Arbitrary<string> {
   const maxLength = Math.min(schema.maxLength ?? 40, 80);
   const minLength = Math.min(schema.minLength ?? 0, maxLength);
   if (schema.format === 'uuid') return fc.uuid();
@@ -72,8 +87,13 @@ function validArb(doc: Schema, schema: Schema, depth: number): fc.Arbitrary<unkn
   switch (type) {
     case 'string':
       return stringArb(schema);
-    case 'integer':
-      return fc.integer({ min: Math.max(schema.minimum ?? -1000, -(2 ** 31)), max: Math.min(schema.maximum ?? 100_000, 2 ** 31 - 1) });
+    case 'integer': {
+      // Edges as well as the middle: without a maximum, any size is valid by the schema.
+      const min = schema.minimum ?? -(2 ** 53 - 1);
+      const max = schema.maximum ?? 2 ** 53 - 1;
+      const edges = [min, max, min + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 1e20, -(2 ** 31) - 1].filter((n) => n >= min && n <= max);
+      return fc.oneof({ arbitrary: fc.integer({ min: Math.max(min, -1000), max: Math.min(max, 1000) }), weight: 3 }, fc.constantFrom(...edges));
+    }
     case 'number':
       return fc.double({ min: schema.minimum ?? -1e6, max: schema.maximum ?? 1e6, noNaN: true });
     case 'boolean':
