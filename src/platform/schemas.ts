@@ -62,7 +62,9 @@ export function decodeCursor<T extends string | number>(cursor: string | undefin
   if (cursor === undefined) return undefined;
   try {
     const value = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))) as unknown;
-    if (typeof value === kind) return value as T;
+    // Only what encodeCursor could have made: a safe integer, or a string the database can hold.
+    if (kind === 'number' && Number.isSafeInteger(value)) return value as T;
+    if (kind === 'string' && typeof value === 'string' && !value.includes('\u0000')) return value as T;
   } catch { /* fall through */ }
   throw new ApiError('validation_failed', 'The cursor is not one this API issued', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
 }

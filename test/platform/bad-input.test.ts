@@ -141,4 +141,44 @@ describe('bad input', () => {
     expect(reply.json.request_id).toBe('trace-123');
     expect(reply.headers.get('x-request-id')).toBe('trace-123');
   });
+
+  it('NUL anywhere in a JSON body (keys too, at any depth) or in a query is a 422 naming where; nothing is written', async () => {
+    // Found by the fuzz: a NUL in a job's context reached jsonb and failed as a 500; in a
+    // search query or a path prefix it failed in the database as a 400 that named no field.
+    const before = await snapshotCounts();
+    const project = fixtures.project;
+    const pair = { note_path: 'kb/notes/bad.md', note_sha256: fixtures.sha256, gate_path: 'kb/gates/fixture.md', gate_sha256: 'b'.repeat(64) };
+    const deepNul = `{"lease_id":"${crypto.randomUUID()}","outcome":"pass","artifact":"x","telemetry":{"d":${'['.repeat(3000)}"a\\u0000"${']'.repeat(3000)}}}`.replace('\\\\u0000', '\\u0000');
+    const cases: [string, string, { body?: unknown; raw?: string }, string][] = [
+      ['POST', `/v1/projects/${project}/jobs`, { body: { runner: 'r', model_partition: 'x', items: [pair], context: { host: 'a\u0000b' } } }, 'body.context.host'],
+      ['POST', `/v1/projects/${project}/jobs`, { body: { runner: 'r', model_partition: 'x', items: [pair], context: { ['k\u0000']: 1 } } }, 'body.context."k\\u0000"'],
+      ['POST', `/v1/projects/${project}/search`, { body: { query: 'a\u0000b' } }, 'body.query'],
+      ['GET', `/v1/projects/${project}/acceptance?model_partition=x&path_prefix=%00`, {}, 'query.path_prefix'],
+      ['PUT', `/v1/jobs/${fixtures.job}/items/${fixtures.item}/result`, { raw: deepNul }, `body.telemetry.d.${Array(3000).fill(0).join('.')}`],
+    ];
+    for (const [method, path, input, where] of cases) {
+      const reply = input.raw !== undefined
+        ? await env.request(method, path, { token: org.ownerToken, rawBody: input.raw, headers: { 'content-type': 'application/json' } })
+        : await env.request(method, path, { token: org.ownerToken, body: input.body });
+      expectProblem(reply, [422], `${method} ${path.slice(0, 60)}`);
+      expect(reply.json.errors.map((e: any) => e.path), path).toEqual([where]);
+    }
+    expect(await snapshotCounts()).toEqual(before);
+  });
+
+  it('a cursor that decodes to something the API never issues (a non-finite number, a NUL) is a 422 naming query.cursor', async () => {
+    for (const cursor of [btoa('1e400'), btoa('1.5'), btoa('"a\\u0000"')]) {
+      const reply = await env.request('GET', `/v1/org/audit?cursor=${encodeURIComponent(cursor)}`, { token: org.ownerToken });
+      expectProblem(reply, [422], cursor);
+      expect(reply.json.errors[0].path).toBe('query.cursor');
+    }
+    const projects = await env.request('GET', `/v1/projects?cursor=${encodeURIComponent(btoa('"a\\u0000"'))}`, { token: org.ownerToken });
+    expectProblem(projects, [422], 'projects cursor');
+  });
+
+  it('malformed JSON is a 400 naming the body', async () => {
+    const reply = await env.request('POST', '/v1/projects', { token: org.ownerToken, rawBody: '{"slug":', headers: { 'content-type': 'application/json' } });
+    expectProblem(reply, [400], 'malformed');
+    expect(reply.json.errors[0].path).toBe('body');
+  });
 });

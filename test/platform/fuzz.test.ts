@@ -73,6 +73,8 @@ function check(o: Operation, req: FuzzRequest, status: number, type: string, tex
   try { body = JSON.parse(text); } catch { return `${status} problem body is not JSON`; }
   if (typeof body.code !== 'string' || body.status !== status || typeof body.detail !== 'string') return `${status} malformed problem ${text.slice(0, 160)}`;
   if (STACK.test(text)) return `${status} leaks a stack trace ${text.slice(0, 160)}`;
+  // Bad input names what was bad: a 400 without field errors means input reached the database unchecked.
+  if (status === 400 && !(Array.isArray(body.errors) && body.errors.length && body.errors.every((e: any) => typeof e.path === 'string'))) return `400 naming no field: ${body.detail}`;
   return null;
 }
 
