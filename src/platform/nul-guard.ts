@@ -1,6 +1,6 @@
 // PostgreSQL cannot store U+0000 in text or jsonb: a NUL that reached a query
 // would fail there (as a 500, or an error that names no field). So any NUL in
-// a JSON body (keys too) or a query parameter is refused up front, as a 422
+// a JSON body (keys too), a query parameter or the path is refused up front, as a 422
 // naming each place it was found.
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './context.js';
@@ -30,6 +30,8 @@ export function nulPaths(root: unknown, prefix: string): string[] {
 
 export const refuseNul: MiddlewareHandler<AppEnv> = async (c, next) => {
   const errors: FieldError[] = [];
+  // The decoded path too: middleware that runs before a route's own validation (Idempotency-Key) stores it.
+  if (c.req.path.includes('\u0000')) errors.push({ path: 'path', message: 'must not contain NUL (U+0000)' });
   for (const [name, value] of new URL(c.req.url).searchParams) {
     if (name.includes('\u0000') || value.includes('\u0000')) errors.push({ path: `query.${name}`, message: 'must not contain NUL (U+0000)' });
   }

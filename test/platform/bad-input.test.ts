@@ -156,6 +156,10 @@ describe('bad input', () => {
       ['GET', `/v1/projects/${project}/acceptance?model_partition=x&path_prefix=%00`, {}, 'query.path_prefix'],
       ['PUT', `/v1/jobs/${fixtures.job}/items/${fixtures.item}/result`, { raw: deepNul }, `body.telemetry.d.${Array(3000).fill(0).join('.')}`],
     ];
+    // Found on PostgreSQL: a NUL in the path reached idempotency_keys.path before the route's own validation.
+    const keyed = await env.request('POST', '/v1/projects/%00/jobs', { token: org.ownerToken, body: { runner: 'r', model_partition: 'x', items: [pair] }, headers: { 'idempotency-key': 'nul-path' } });
+    expectProblem(keyed, [422], 'NUL in the path with an Idempotency-Key');
+    expect(keyed.json.errors.map((e: any) => e.path)).toEqual(['path']);
     for (const [method, path, input, where] of cases) {
       const reply = input.raw !== undefined
         ? await env.request(method, path, { token: org.ownerToken, rawBody: input.raw, headers: { 'content-type': 'application/json' } })
