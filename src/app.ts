@@ -3,7 +3,7 @@ import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './platform/context.js';
 import { ApiError, onError, problem } from './platform/errors.js';
-import { refuseNul } from './platform/nul-guard.js';
+import { refuseUnstorableText } from './platform/text-guard.js';
 import { createRouter } from './platform/router.js';
 import { serviceRoutes } from './platform/service-routes.js';
 import { authenticate } from './tenancy/auth/middleware.js';
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps) {
     onError: () => { throw new ApiError('payload_too_large', `The request body is over the limit of ${deps.limits.maxBodyBytes} bytes`, { limit_bytes: deps.limits.maxBodyBytes }); },
   }));
   app.use('/v1/*', authenticate);
-  app.use('/v1/*', refuseNul);
+  app.use('/v1/*', refuseUnstorableText);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -167,6 +167,12 @@ describe('bad input', () => {
       expectProblem(reply, [422], `${method} ${path.slice(0, 60)}`);
       expect(reply.json.errors.map((e: any) => e.path), path).toEqual([where]);
     }
+    // Lone surrogates have no UTF-8 form: PGlite refused them unnamed, node-postgres stored U+FFFD instead.
+    const orgReply = await env.request('POST', '/v1/orgs', { token: await env.operatorToken(), rawBody: '{"slug":"surrogate","name":"s","owner":{"subject":"\\udfff"}}', headers: { 'content-type': 'application/json' } });
+    expectProblem(orgReply, [422], 'lone surrogate');
+    expect(orgReply.json.errors.map((e: any) => e.path)).toEqual(['body.owner.subject']);
+    const upload = await env.request('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, rawBody: `{"files":[{"path":"kb/notes/s.md","sha256":"${'c'.repeat(64)}","body":"a\\ud800b"}]}`, headers: { 'content-type': 'application/json' } });
+    expect(upload.json.errors.map((e: any) => e.path)).toEqual(['body.files.0.body']);
     expect(await snapshotCounts()).toEqual(before);
   });
 

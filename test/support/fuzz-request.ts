@@ -16,7 +16,7 @@ export interface FuzzRequest {
 }
 
 /** Tricks placed in a path unencoded: URL normalisation may move the request to another route. */
-const rawPathTricks = ['..', '%2e%2e', '%2E%2E/%2e%2e', '.%2e', '..%2F..%2Forg', '%2F', 'a%2Fb', '%00', '%', '%zz', '/etc/passwd', '//', '.', '\\..\\', '%5c', '?x=1', '#frag', ';x', '%20'];
+const rawPathTricks = ['..', '%2e%2e', '%2E%2E/%2e%2e', '.%2e', '..%2F..%2Forg', '%2F', 'a%2Fb', '%00', '%', '%zz', '/etc/passwd', '//', '.', '\\..\\', '%5c', '?x=1', '%23frag', ';x', '%20'];
 
 /** Percent-encoding that also carries lone surrogates (as their WTF-8 bytes, which no UTF-8 decoder accepts). */
 export function enc(v: unknown): string {
