@@ -30,6 +30,8 @@ const tokens: Record<string, string> = {};
 let other: Record<string, string>;
 let narrow: { token: string; project: string };
 let runnerToken: string;
+/** Requests the matrix made, for RELIABILITY.md. */
+let matrixCases = 0;
 
 /** Bodies that a sample from the schema would not make meaningful for a viewer. */
 const viewerBodies: Record<string, () => unknown> = {
@@ -111,7 +113,10 @@ async function otherOrgFixtures(org: OrgFixture): Promise<Record<string, string>
     job: running.job, item: running.item, lease: running.lease, event: String(history.json.items[0].id), owner: org.ownerId,
   };
 }
-afterAll(() => env.close());
+afterAll(async () => {
+  console.log(`security matrix (${env.database.kind}): ${matrixCases} requests over ${secured.length} secured operations`);
+  await env.close();
+});
 
 describe('security matrix', () => {
   it('reads every operation from openapi.yaml', () => {
@@ -125,6 +130,7 @@ describe('security matrix', () => {
     const failures: string[] = [];
     for (const o of secured) {
       for (const [name, token] of [['none', null] as const, ...Object.entries(tokens)]) {
+        matrixCases += 1;
         const reply = await env.request(o.method, url(o), { token, body: bodyFor(o) });
         if (reply.status !== 401 || !reply.headers.get('content-type')?.includes('application/problem+json') || !reply.headers.get('www-authenticate')) {
           failures.push(`${o.key} with ${name} token: ${reply.status} ${reply.text.slice(0, 120)}`);
@@ -141,6 +147,7 @@ describe('security matrix', () => {
     for (const o of secured) {
       const path = url(o);
       const body = bodyFor(o);
+      matrixCases += 1;
       const reply = await env.request(o.method, path, { token: b.ownerToken, body });
       const hasIds = /\{\w+\}/.test(o.path);
       if (hasIds && reply.status !== 404) failures.push(`${o.key}: expected 404, got ${reply.status} ${reply.text.slice(0, 120)}`);
@@ -158,6 +165,7 @@ describe('security matrix', () => {
     const failures: string[] = [];
     for (const o of secured.filter(isWrite)) {
       const body = viewerBodies[o.key]?.() ?? bodyFor(o);
+      matrixCases += 1;
       const reply = await env.request(o.method, url(o), { token: viewer.token, body });
       if (![403, 404].includes(reply.status)) failures.push(`${o.key}: ${reply.status} ${reply.text.slice(0, 160)}`);
     }
@@ -168,6 +176,7 @@ describe('security matrix', () => {
   });
 
   it('the same requests from the org owner get past authorization (the matrix is not vacuous)', async () => {
+    matrixCases += 1;
     const reply = await env.request('GET', `/v1/projects/${fixtures.project}`, { token: a.ownerToken });
     expect(reply.status).toBe(200);
     const write = await env.request('PATCH', `/v1/projects/${fixtures.project}`, { token: a.ownerToken, body: { name: 'still here' } });
@@ -195,16 +204,17 @@ describe('ids guessed across tenants', () => {
     const before = await tenantRowCounts();
     const bBefore = await otherOrgState();
     const failures: string[] = [];
-    let cases = 0;
+    let swapped = 0;
     for (const o of secured) {
       for (const param of idParams.filter((p) => o.path.includes(`{${p}}`))) {
         const path = sampleUrl(doc, o, fixtures, { [param]: other[param] });
+        matrixCases += 1;
         const reply = await env.request(o.method, path, { token: a.ownerToken, body: bodyFor(o) });
-        cases += 1;
+        swapped += 1;
         if (reply.status !== 404) failures.push(`${o.key} with B's ${param}: ${reply.status} ${reply.text.slice(0, 120)}`);
       }
     }
-    expect(cases).toBeGreaterThanOrEqual(40);
+    expect(swapped).toBeGreaterThanOrEqual(40);
     expect(failures).toEqual([]);
     expect(await tenantRowCounts()).toEqual(before);
     expect(await otherOrgState()).toEqual(bBefore);
@@ -255,6 +265,7 @@ describe('ids guessed across tenants', () => {
     const secrets = Object.values(other);
     const failures: string[] = [];
     for (const c of bodyCases) {
+      matrixCases += 1;
       const reply = await env.request(c.method, c.path(), { token: a.ownerToken, body: c.body?.() });
       if (!c.ok.includes(reply.status)) failures.push(`${c.field}: ${reply.status} ${reply.text.slice(0, 160)}`);
       const asked = `${c.path()} ${JSON.stringify(c.body?.() ?? '')}`;
@@ -278,6 +289,7 @@ describe('narrowed tokens', () => {
     const before = await tenantRowCounts();
     const failures: string[] = [];
     for (const o of inProject()) {
+      matrixCases += 1;
       const reply = await env.request(o.method, url(o), { token: narrow.token, body: bodyFor(o) });
       if (reply.status !== 404) failures.push(`${o.key}: ${reply.status} ${reply.text.slice(0, 120)}`);
     }
@@ -297,6 +309,7 @@ describe('narrowed tokens', () => {
     const before = await tenantRowCounts();
     const failures: string[] = [];
     for (const o of targets) {
+      matrixCases += 1;
       const reply = await env.request(o.method, url(o), { token: runnerToken, body: viewerBodies[o.key]?.() ?? bodyFor(o) });
       if (![403, 404].includes(reply.status)) failures.push(`${o.key}: ${reply.status} ${reply.text.slice(0, 120)}`);
     }
