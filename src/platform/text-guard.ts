@@ -11,7 +11,7 @@ import { ApiError, type FieldError } from './errors.js';
 const MAX_REPORTED = 20;
 
 const storable = (s: string) => !s.includes('\u0000') && s.isWellFormed();
-const MESSAGE = 'must be Unicode text without NUL (U+0000) or lone surrogates';
+const MESSAGE = 'must be text UTF-8 can hold: without NUL (U+0000) or lone surrogates';
 
 /** Paths of every string (or key) the database cannot store as is, walked without recursion so any depth is safe. */
 export function unstorablePaths(root: unknown, prefix: string): string[] {
