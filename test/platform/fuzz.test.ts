@@ -107,7 +107,7 @@ describe(`fuzz every operation (${RUNS} requests each)`, () => {
           const text = await res.text();
           const problem = check(o, req, res.status, res.headers.get('content-type') ?? '', text);
           const now = await fingerprint();
-          if (res.status >= 400 && now !== baseline) failures.set(`wrote on ${res.status}`, describeRequest(req));
+          if (res.status >= 400 && now !== baseline) failures.set(`wrote on ${res.status}`, `wrote on ${res.status}: ${text.slice(0, 120)}\n    ${describeRequest(req)}`);
           baseline = now;
           if (problem) failures.set(problem.replace(/\d{4,}|[0-9a-f-]{36}/g, '#').slice(0, 100), `${problem}\n    ${describeRequest(req)}`);
         }
