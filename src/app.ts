@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './platform/context.js';
 import { ApiError, onError, problem } from './platform/errors.js';
 import { rateLimit } from './platform/rate-limit.js';
+import { refuseUnstorableText } from './platform/text-guard.js';
 import { createRouter } from './platform/router.js';
 import { serviceRoutes } from './platform/service-routes.js';
 import { authenticate } from './tenancy/auth/middleware.js';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
   }));
   app.use('/v1/*', authenticate);
   if (deps.rateLimiter) app.use('/v1/*', rateLimit(deps.rateLimiter));
+  app.use('/v1/*', refuseUnstorableText);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

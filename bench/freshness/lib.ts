@@ -91,6 +91,8 @@ export interface BenchDatabase {
   db: Database;
   provider: DatabaseProvider;
   describe: string;
+  /** Connection string of the scratch database (PostgreSQL only), for a server in another process. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -151,7 +153,7 @@ export async function openBenchDatabase(kind: 'pg' | 'pglite', poolSize: number)
   try {
     await handle.migrate();
     const version = (await admin('show server_version')).rows[0].server_version as string;
-    return { kind, db: handle.db, provider: handle.provider, describe: `PostgreSQL ${version} at ${new URL(PG_ADMIN_URL).host}, scratch database ${name} (node-postgres pool of ${poolSize})`, close };
+    return { kind, db: handle.db, provider: handle.provider, url: pgUrl(name), describe: `PostgreSQL ${version} at ${new URL(PG_ADMIN_URL).host}, scratch database ${name} (node-postgres pool of ${poolSize})`, close };
   } catch (err) {
     await close().catch(() => {});
     throw err;

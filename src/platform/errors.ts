@@ -139,7 +139,7 @@ function fromDatabase(err: unknown): ApiError | undefined {
   const code = (cause as { code?: string })?.code;
   if (code === '23505') return new ApiError('already_exists', 'A resource with the same unique key already exists');
   if (code === '23503') return new ApiError('conflict', 'The change would break a reference between resources');
-  if (code === '22P02' || code === '22021' || code === '22001') return new ApiError('bad_request', 'A value could not be stored as given');
+  if (code === '22P02' || code === '22021' || code === '22001' || code === '22P05' || code === '22003') return new ApiError('bad_request', 'A value could not be stored as given');
   return undefined;
 }
 
@@ -169,7 +169,9 @@ export function onError(err: unknown, c: Context): Response {
         : status === 404 ? 'not_found'
           : status === 415 ? 'unsupported_media_type'
             : status >= 500 ? 'internal' : 'bad_request';
-    return problem(c, new ApiError(code, err.message || titles[code]));
+    // The validator's own refusals (malformed JSON) are about the body as a whole.
+    const errors = code === 'bad_request' ? [{ path: 'body', message: err.message || titles[code] }] : undefined;
+    return problem(c, new ApiError(code, err.message || titles[code], errors ? { errors } : {}));
   }
   const mapped = fromDatabase(err);
   if (mapped) return problem(c, mapped);

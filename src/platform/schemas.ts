@@ -22,6 +22,7 @@ const statusText: Record<number, string> = {
   404: 'Not found, or not visible to the caller',
   409: 'Conflict with the current state',
   413: 'Request body over the limit',
+  415: 'The body is not `application/json`',
   422: 'Validation failed; `errors` names each bad field',
   429: 'Rate limited',
 };
@@ -29,8 +30,11 @@ const statusText: Record<number, string> = {
 /** The problem responses a route may give, for its OpenAPI entry. */
 export function problems(...statuses: number[]) {
   const all = [...new Set([400, 401, 403, 413, 422, 429, ...statuses])].sort();
-  return Object.fromEntries(all.map((s) => [s, { description: statusText[s] ?? 'Error', content: problemContent }]));
+  return Object.fromEntries(all.map((s) => [s, problemResponse(s)]));
 }
+
+/** One problem response for a route's OpenAPI entry. */
+export const problemResponse = (status: number) => ({ description: statusText[status] ?? 'Error', content: problemContent });
 
 export const jsonContent = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
@@ -58,7 +62,9 @@ export function decodeCursor<T extends string | number>(cursor: string | undefin
   if (cursor === undefined) return undefined;
   try {
     const value = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))) as unknown;
-    if (typeof value === kind) return value as T;
+    // Only what encodeCursor could have made: a safe integer, or a string the database can hold.
+    if (kind === 'number' && Number.isSafeInteger(value)) return value as T;
+    if (kind === 'string' && typeof value === 'string' && !value.includes('\u0000')) return value as T;
   } catch { /* fall through */ }
   throw new ApiError('validation_failed', 'The cursor is not one this API issued', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
 }

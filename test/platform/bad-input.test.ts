@@ -141,4 +141,54 @@ describe('bad input', () => {
     expect(reply.json.request_id).toBe('trace-123');
     expect(reply.headers.get('x-request-id')).toBe('trace-123');
   });
+
+  it('NUL anywhere in a JSON body (keys too, at any depth) or in a query is a 422 naming where; nothing is written', async () => {
+    // Found by the fuzz: a NUL in a job's context reached jsonb and failed as a 500; in a
+    // search query or a path prefix it failed in the database as a 400 that named no field.
+    const before = await snapshotCounts();
+    const project = fixtures.project;
+    const pair = { note_path: 'kb/notes/bad.md', note_sha256: fixtures.sha256, gate_path: 'kb/gates/fixture.md', gate_sha256: 'b'.repeat(64) };
+    const deepNul = `{"lease_id":"${crypto.randomUUID()}","outcome":"pass","artifact":"x","telemetry":{"d":${'['.repeat(3000)}"a\\u0000"${']'.repeat(3000)}}}`.replace('\\\\u0000', '\\u0000');
+    const cases: [string, string, { body?: unknown; raw?: string }, string][] = [
+      ['POST', `/v1/projects/${project}/jobs`, { body: { runner: 'r', model_partition: 'x', items: [pair], context: { host: 'a\u0000b' } } }, 'body.context.host'],
+      ['POST', `/v1/projects/${project}/jobs`, { body: { runner: 'r', model_partition: 'x', items: [pair], context: { ['k\u0000']: 1 } } }, 'body.context."k\\u0000"'],
+      ['POST', `/v1/projects/${project}/search`, { body: { query: 'a\u0000b' } }, 'body.query'],
+      ['GET', `/v1/projects/${project}/acceptance?model_partition=x&path_prefix=%00`, {}, 'query.path_prefix'],
+      ['PUT', `/v1/jobs/${fixtures.job}/items/${fixtures.item}/result`, { raw: deepNul }, `body.telemetry.d.${Array(3000).fill(0).join('.')}`],
+    ];
+    // Found on PostgreSQL: a NUL in the path reached idempotency_keys.path before the route's own validation.
+    const keyed = await env.request('POST', '/v1/projects/%00/jobs', { token: org.ownerToken, body: { runner: 'r', model_partition: 'x', items: [pair] }, headers: { 'idempotency-key': 'nul-path' } });
+    expectProblem(keyed, [422], 'NUL in the path with an Idempotency-Key');
+    expect(keyed.json.errors.map((e: any) => e.path)).toEqual(['path']);
+    for (const [method, path, input, where] of cases) {
+      const reply = input.raw !== undefined
+        ? await env.request(method, path, { token: org.ownerToken, rawBody: input.raw, headers: { 'content-type': 'application/json' } })
+        : await env.request(method, path, { token: org.ownerToken, body: input.body });
+      expectProblem(reply, [422], `${method} ${path.slice(0, 60)}`);
+      expect(reply.json.errors.map((e: any) => e.path), path).toEqual([where]);
+    }
+    // Lone surrogates have no UTF-8 form: PGlite refused them unnamed, node-postgres stored U+FFFD instead.
+    const orgReply = await env.request('POST', '/v1/orgs', { token: await env.operatorToken(), rawBody: '{"slug":"surrogate","name":"s","owner":{"subject":"\\udfff"}}', headers: { 'content-type': 'application/json' } });
+    expectProblem(orgReply, [422], 'lone surrogate');
+    expect(orgReply.json.errors.map((e: any) => e.path)).toEqual(['body.owner.subject']);
+    const upload = await env.request('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, rawBody: `{"files":[{"path":"kb/notes/s.md","sha256":"${'c'.repeat(64)}","body":"a\\ud800b"}]}`, headers: { 'content-type': 'application/json' } });
+    expect(upload.json.errors.map((e: any) => e.path)).toEqual(['body.files.0.body']);
+    expect(await snapshotCounts()).toEqual(before);
+  });
+
+  it('a cursor that decodes to something the API never issues (a non-finite number, a NUL) is a 422 naming query.cursor', async () => {
+    for (const cursor of [btoa('1e400'), btoa('1.5'), btoa('"a\\u0000"')]) {
+      const reply = await env.request('GET', `/v1/org/audit?cursor=${encodeURIComponent(cursor)}`, { token: org.ownerToken });
+      expectProblem(reply, [422], cursor);
+      expect(reply.json.errors[0].path).toBe('query.cursor');
+    }
+    const projects = await env.request('GET', `/v1/projects?cursor=${encodeURIComponent(btoa('"a\\u0000"'))}`, { token: org.ownerToken });
+    expectProblem(projects, [422], 'projects cursor');
+  });
+
+  it('malformed JSON is a 400 naming the body', async () => {
+    const reply = await env.request('POST', '/v1/projects', { token: org.ownerToken, rawBody: '{"slug":', headers: { 'content-type': 'application/json' } });
+    expectProblem(reply, [400], 'malformed');
+    expect(reply.json.errors[0].path).toBe('body');
+  });
 });

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/platform/db.js';
 import { mintToken } from '../../src/tenancy/auth/tokens.js';
 import { TestEnv, type MemberFixture, type OrgFixture } from '../support/harness.js';
+import { otherOrgFixtures } from '../support/other-org.js';
+import { resolveRef } from '../support/openapi-sample.js';
 import { type Operation, operationsOf, sampleBody, sampleUrl } from '../support/sample-request.js';
 
 const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
@@ -25,6 +27,12 @@ let viewer: MemberFixture;
 let member: MemberFixture;
 let fixtures: Record<string, string>;
 const tokens: Record<string, string> = {};
+/** Org B's ids of every kind a path or body may carry, and the lease of its running job. */
+let other: Record<string, string>;
+let narrow: { token: string; project: string };
+let runnerToken: string;
+/** Requests the matrix made, for RELIABILITY.md. */
+let matrixCases = 0;
 
 /** Bodies that a sample from the schema would not make meaningful for a viewer. */
 const viewerBodies: Record<string, () => unknown> = {
@@ -75,8 +83,18 @@ beforeAll(async () => {
     wrongIssuer: await mintToken({ ...env.auth, issuer: 'not-gatehouse' }, claims),
     revoked: revoked.json.token,
   });
+  other = await otherOrgFixtures(env, b);
+  const narrowProject = await env.createProject(a.ownerToken, { slug: 'matrix-narrow' });
+  const narrowed = await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'narrow', projects: [narrowProject.slug] } });
+  narrow = { token: narrowed.json.token, project: narrowProject.slug };
+  const runner = await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'runner', service: 'runner-1', scopes: ['jobs:run'] } });
+  runnerToken = runner.json.token;
 });
-afterAll(() => env.close());
+
+afterAll(async () => {
+  console.log(`security matrix (${env.database.kind}): ${matrixCases} requests over ${secured.length} secured operations`);
+  await env.close();
+});
 
 describe('security matrix', () => {
   it('reads every operation from openapi.yaml', () => {
@@ -90,6 +108,7 @@ describe('security matrix', () => {
     const failures: string[] = [];
     for (const o of secured) {
       for (const [name, token] of [['none', null] as const, ...Object.entries(tokens)]) {
+        matrixCases += 1;
         const reply = await env.request(o.method, url(o), { token, body: bodyFor(o) });
         if (reply.status !== 401 || !reply.headers.get('content-type')?.includes('application/problem+json') || !reply.headers.get('www-authenticate')) {
           failures.push(`${o.key} with ${name} token: ${reply.status} ${reply.text.slice(0, 120)}`);
@@ -106,6 +125,7 @@ describe('security matrix', () => {
     for (const o of secured) {
       const path = url(o);
       const body = bodyFor(o);
+      matrixCases += 1;
       const reply = await env.request(o.method, path, { token: b.ownerToken, body });
       const hasIds = /\{\w+\}/.test(o.path);
       if (hasIds && reply.status !== 404) failures.push(`${o.key}: expected 404, got ${reply.status} ${reply.text.slice(0, 120)}`);
@@ -123,6 +143,7 @@ describe('security matrix', () => {
     const failures: string[] = [];
     for (const o of secured.filter(isWrite)) {
       const body = viewerBodies[o.key]?.() ?? bodyFor(o);
+      matrixCases += 1;
       const reply = await env.request(o.method, url(o), { token: viewer.token, body });
       if (![403, 404].includes(reply.status)) failures.push(`${o.key}: ${reply.status} ${reply.text.slice(0, 160)}`);
     }
@@ -133,9 +154,144 @@ describe('security matrix', () => {
   });
 
   it('the same requests from the org owner get past authorization (the matrix is not vacuous)', async () => {
+    matrixCases += 1;
     const reply = await env.request('GET', `/v1/projects/${fixtures.project}`, { token: a.ownerToken });
     expect(reply.status).toBe(200);
     const write = await env.request('PATCH', `/v1/projects/${fixtures.project}`, { token: a.ownerToken, body: { name: 'still here' } });
     expect(write.status).toBe(200);
+  });
+});
+
+/** Org B's state that A's requests must never move: row counts of B, and its running job still running under its lease. */
+async function otherOrgState() {
+  const counts = rowsOf<{ t: string; n: number }>(await env.database.db.execute(sql`
+    select 'jobs' as t, count(*)::int as n from review_jobs where org_id = ${b.id} and status = 'running' union all
+    select 'events', count(*)::int from acceptance_events where org_id = ${b.id} union all
+    select 'tokens', count(*)::int from api_tokens where org_id = ${b.id} and revoked_at is null union all
+    select 'members', count(*)::int from org_memberships where org_id = ${b.id} union all
+    select 'results', count(*)::int from review_job_items where org_id = ${b.id} and outcome is not null`));
+  return Object.fromEntries(counts.map((r) => [r.t, r.n]));
+}
+
+describe('ids guessed across tenants', () => {
+  // Path parameters that name things by id (or by a value only org B has); names such as a
+  // partition are per project and may be created by a PUT, so they are not guesses.
+  const idParams = ['project', 'job', 'item', 'user', 'group', 'token', 'sha256'];
+
+  it('org A\'s token with one of org B\'s ids in any path parameter: 404, and nothing changes', async () => {
+    const before = await tenantRowCounts();
+    const bBefore = await otherOrgState();
+    const failures: string[] = [];
+    let swapped = 0;
+    for (const o of secured) {
+      for (const param of idParams.filter((p) => o.path.includes(`{${p}}`))) {
+        const path = sampleUrl(doc, o, fixtures, { [param]: other[param] });
+        matrixCases += 1;
+        const reply = await env.request(o.method, path, { token: a.ownerToken, body: bodyFor(o) });
+        swapped += 1;
+        if (reply.status !== 404) failures.push(`${o.key} with B's ${param}: ${reply.status} ${reply.text.slice(0, 120)}`);
+      }
+    }
+    expect(swapped).toBeGreaterThanOrEqual(40);
+    expect(failures).toEqual([]);
+    expect(await tenantRowCounts()).toEqual(before);
+    expect(await otherOrgState()).toEqual(bBefore);
+  });
+
+  /** Every body or query field that takes an id (or a project slug), with org B's value in it. */
+  const bodyCases: { field: string; method: string; path: () => string; body?: () => unknown; ok: number[] }[] = [
+    { field: 'GET /v1/org/tokens query.user_id', method: 'GET', path: () => `/v1/org/tokens?user_id=${other.user}`, ok: [200, 404, 422] },
+    { field: 'POST /v1/org/tokens body.user_id', method: 'POST', path: () => '/v1/org/tokens', body: () => ({ name: 'x', user_id: other.user }), ok: [404, 422] },
+    { field: 'POST /v1/org/tokens body.projects', method: 'POST', path: () => '/v1/org/tokens', body: () => ({ name: 'x', projects: [other.project] }), ok: [404, 422] },
+    { field: 'POST /v1/projects body.shared_with_groups', method: 'POST', path: () => '/v1/projects', body: () => ({ slug: 'guess', visibility: 'group', shared_with_groups: [other.group] }), ok: [404, 422] },
+    { field: 'PATCH /v1/projects/{project} body.shared_with_groups', method: 'PATCH', path: () => `/v1/projects/${fixtures.project}`, body: () => ({ visibility: 'group', shared_with_groups: [other.group] }), ok: [404, 422] },
+    { field: 'PATCH /v1/projects/{project} body.owner_user_id', method: 'PATCH', path: () => `/v1/projects/${fixtures.project}`, body: () => ({ owner_user_id: other.user }), ok: [404, 422] },
+    { field: 'GET /v1/projects/{project}/diff query.event_id', method: 'GET', path: () => `/v1/projects/${fixtures.project}/diff?note_path=kb/notes/other.md&gate_path=kb/gates/one.md&model_partition=other-part&event_id=${other.event}`, ok: [404, 422] },
+    { field: 'POST /v1/jobs/claim body.projects', method: 'POST', path: () => '/v1/jobs/claim', body: () => ({ runner: 'other-runner', projects: [other.project] }), ok: [204, 404, 422] },
+    { field: 'POST /v1/jobs/claim/batch body.projects', method: 'POST', path: () => '/v1/jobs/claim/batch', body: () => ({ runner: 'other-runner', projects: [other.project] }), ok: [200, 404, 422] },
+    { field: 'POST /v1/jobs/finalize/batch body.jobs[].job', method: 'POST', path: () => '/v1/jobs/finalize/batch', body: () => ({ jobs: [{ job: other.job, lease_id: other.lease, results: [{ item: other.item, outcome: 'pass', artifact: 'x' }] }] }), ok: [200, 404, 409, 422] },
+    { field: 'POST /v1/jobs/finalize/batch body.jobs[].results[].item', method: 'POST', path: () => '/v1/jobs/finalize/batch', body: () => ({ jobs: [{ job: fixtures.job, lease_id: other.lease, results: [{ item: other.item, outcome: 'pass', artifact: 'x' }] }] }), ok: [200, 404, 409, 422] },
+    { field: 'POST /v1/jobs/{job}/heartbeat body.lease_id', method: 'POST', path: () => `/v1/jobs/${fixtures.job}/heartbeat`, body: () => ({ lease_id: other.lease }), ok: [404, 409] },
+    { field: 'PUT /v1/jobs/{job}/items/{item}/result body.lease_id', method: 'PUT', path: () => `/v1/jobs/${fixtures.job}/items/${fixtures.item}/result`, body: () => ({ lease_id: other.lease, outcome: 'pass', artifact: 'x' }), ok: [404, 409] },
+    { field: 'POST /v1/jobs/{job}/finalize body.results[].item', method: 'POST', path: () => `/v1/jobs/${fixtures.job}/finalize`, body: () => ({ lease_id: other.lease, results: [{ item: other.item, outcome: 'pass', artifact: 'x' }] }), ok: [404, 409, 422] },
+  ];
+
+  it('covers every id field of every request body and query in openapi.yaml', () => {
+    const found = new Set<string>();
+    const walk = (schema: any, path: string, key: string) => {
+      const s = resolveRef(doc, schema ?? {});
+      if (!s) return;
+      if (s.format === 'uuid' || ['projects', 'shared_with_groups'].includes(path.split('.').pop()!.replace('[]', ''))) found.add(`${key} ${path.replace(/\[\]$/, '')}`);
+      for (const k of ['anyOf', 'oneOf', 'allOf']) (s[k] ?? []).forEach((x: any) => walk(x, path, key));
+      for (const [name, v] of Object.entries(s.properties ?? {})) walk(v, `${path}.${name}`, key);
+      if (s.items) walk(s.items, `${path}[]`, key);
+    };
+    for (const o of operations) {
+      walk(o.op.requestBody?.content?.['application/json']?.schema, 'body', o.key);
+      for (const p of (o.op.parameters ?? []).map((x: any) => resolveRef(doc, x))) if (p.in === 'query' && /_id$/.test(p.name)) found.add(`${o.key} query.${p.name}`);
+    }
+    expect(found.size).toBeGreaterThanOrEqual(12);
+    // lease_id is covered through the routes that take it; the job id through the batch.
+    const covered = new Set(bodyCases.map((c) => c.field));
+    const uncovered = [...found].filter((f) => !covered.has(f) && !/lease_id$/.test(f) && !f.endsWith('body.jobs[].job') && !covered.has(f.replace('body.jobs[].lease_id', 'body.jobs[].job')));
+    expect(uncovered).toEqual([]);
+  });
+
+  it('org B\'s ids in body and query fields are refused or ignored: nothing of B is read, changed or claimed', async () => {
+    const bBefore = await otherOrgState();
+    const aBefore = await tenantRowCounts();
+    const secrets = Object.values(other);
+    const failures: string[] = [];
+    for (const c of bodyCases) {
+      matrixCases += 1;
+      const reply = await env.request(c.method, c.path(), { token: a.ownerToken, body: c.body?.() });
+      if (!c.ok.includes(reply.status)) failures.push(`${c.field}: ${reply.status} ${reply.text.slice(0, 160)}`);
+      const asked = `${c.path()} ${JSON.stringify(c.body?.() ?? '')}`;
+      const leaked = secrets.filter((v) => reply.text.includes(v) && !asked.includes(v));
+      if (leaked.length) failures.push(`${c.field}: leaked ${leaked.join(', ')}`);
+      if (reply.status === 200 && c.field.includes('tokens query')) expect(reply.json.items).toEqual([]);
+      if (reply.status === 200 && c.field.includes('claim/batch')) expect(reply.json.jobs).toEqual([]);
+      if (reply.status === 200 && c.field.includes('finalize/batch')) expect(reply.json.jobs.map((j: any) => [j.job, j.problem?.status])).toEqual([[null, 404]]);
+    }
+    expect(failures).toEqual([]);
+    expect(await otherOrgState()).toEqual(bBefore);
+    // A's refusals wrote nothing either.
+    expect(await tenantRowCounts()).toEqual(aBefore);
+  });
+});
+
+describe('narrowed tokens', () => {
+  const inProject = () => secured.filter((o) => ['{project}', '{job}', '{item}'].some((p) => o.path.includes(p)));
+
+  it('a token limited to one project gets 404 for every other project, its jobs and items, and changes nothing', async () => {
+    const before = await tenantRowCounts();
+    const failures: string[] = [];
+    for (const o of inProject()) {
+      matrixCases += 1;
+      const reply = await env.request(o.method, url(o), { token: narrow.token, body: bodyFor(o) });
+      if (reply.status !== 404) failures.push(`${o.key}: ${reply.status} ${reply.text.slice(0, 120)}`);
+    }
+    expect(inProject().length).toBeGreaterThanOrEqual(30);
+    expect(failures).toEqual([]);
+    expect(await tenantRowCounts()).toEqual(before);
+    const listed = await env.request('GET', '/v1/projects', { token: narrow.token });
+    expect(listed.json.items.map((p: any) => p.slug)).toEqual([narrow.project]);
+    const own = await env.request('GET', `/v1/projects/${narrow.project}`, { token: narrow.token });
+    expect(own.status).toBe(200);
+  });
+
+  it('a runner token (jobs:run only) on every admin or write route but the runner\'s own: 403 or 404, nothing changes', async () => {
+    const runnerOps = (o: Operation) => /^\/v1\/jobs\/(claim|finalize|\{job\}\/(heartbeat|finalize|items\/\{item\}\/result))/.test(o.path);
+    const targets = secured.filter((o) => !runnerOps(o) && (isWrite(o) || /(org|registry):admin/.test(o.op.summary ?? '')));
+    expect(targets.length).toBeGreaterThanOrEqual(25);
+    const before = await tenantRowCounts();
+    const failures: string[] = [];
+    for (const o of targets) {
+      matrixCases += 1;
+      const reply = await env.request(o.method, url(o), { token: runnerToken, body: viewerBodies[o.key]?.() ?? bodyFor(o) });
+      if (![403, 404].includes(reply.status)) failures.push(`${o.key}: ${reply.status} ${reply.text.slice(0, 120)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(await tenantRowCounts()).toEqual(before);
   });
 });

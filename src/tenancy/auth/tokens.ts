@@ -1,7 +1,7 @@
 // Minting and verifying JWTs. Verification is strict: an allow-listed `alg`,
 // the expected `iss` and `aud`, and `exp` + `sub` present; `org` is checked
 // by the caller because one route (creating an org) accepts a token without it.
-import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ApiError } from '../../platform/errors.js';
 import type { SigningKey } from './keys.js';
 
@@ -77,6 +77,12 @@ async function verifySignedToken(auth: AuthConfig, token: string, now: Date): Pr
   const own = unverified.iss === auth.issuer;
   const external = auth.external && unverified.iss === auth.external.issuer ? auth.external : undefined;
   if (!own && !external) throw unauthenticated('The token issuer is not trusted');
+  // Our own tokens name our one key; any other kid means a key we never held
+  // (or one rotated out), even if the signature happens to check against ours.
+  if (own) {
+    const { kid } = decodeProtectedHeader(token);
+    if (kid !== undefined && kid !== auth.signingKey.kid) throw unauthenticated('The token names a signing key this server does not have');
+  }
 
   let payload: JWTPayload;
   try {
