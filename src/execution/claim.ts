@@ -90,7 +90,10 @@ async function claimedWork(tx: Tx, jobIds: string[]) {
     .innerJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
     .where(inArray(reviewJobItems.jobId, jobIds)).orderBy(reviewJobItems.jobId, reviewJobItems.ordinal);
   const byJob = new Map<string, Omit<(typeof items)[number], 'jobId'>[]>();
-  for (const { jobId, ...item } of items) byJob.set(jobId, [...(byJob.get(jobId) ?? []), item]);
+  for (const { jobId, ...item } of items) {
+    const list = byJob.get(jobId);
+    if (list) list.push(item); else byJob.set(jobId, [item]);
+  }
   return byJob;
 }
 
@@ -133,15 +136,27 @@ export async function claimJob(ctx: TenantContext, req: ClaimRequest, signal?: A
   return (await claimJobsWaiting(ctx, req, 1, signal))[0] ?? null;
 }
 
-/** A held lease, checked for every runner call; 409 once it is lost. */
-export async function requireLease(tx: Tx, job: JobRow, leaseId: string): Promise<void> {
+/**
+ * The lease rule, for every runner call: the job is running under this very
+ * lease, and the lease is live by the database's clock. Null when it holds,
+ * else the 409 `lease_lost` to answer.
+ */
+export function leaseProblem(job: JobRow, live: boolean, leaseId: string): ApiError | null {
   if (job.status !== 'running' || job.leaseId !== leaseId) {
-    throw new ApiError('lease_lost', job.status === 'running'
+    return new ApiError('lease_lost', job.status === 'running'
       ? 'This lease is not the job\'s current lease (it expired and the job was claimed again)'
       : `The job is ${job.status}; its lease is over`, { job_status: job.status });
   }
+  return live ? null : new ApiError('lease_lost', 'The lease has expired; the job goes back to the queue');
+}
+
+/** The lease rule for a job loaded without its liveness: asks the database's clock, then throws the 409. */
+export async function requireLease(tx: Tx, job: JobRow, leaseId: string): Promise<void> {
+  const held = leaseProblem(job, true, leaseId);
+  if (held) throw held;
   const [row] = rowsOf<{ live: boolean }>(await tx.execute(sql`select ${job.leaseExpiresAt}::timestamptz > now() as live`));
-  if (!row.live) throw new ApiError('lease_lost', 'The lease has expired; the job goes back to the queue');
+  const expired = leaseProblem(job, row.live, leaseId);
+  if (expired) throw expired;
 }
 
 export async function heartbeat(tx: Tx, job: JobRow, leaseId: string, leaseSeconds: number) {

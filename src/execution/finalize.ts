@@ -11,6 +11,7 @@ import { rowsOf, type Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { visibleProjects } from '../tenancy/projects.js';
+import { leaseProblem } from './claim.js';
 import { sameResult, storeRunnerVector, TERMINAL, type ItemResult } from './jobs.js';
 import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
 
@@ -105,7 +106,8 @@ async function itemsOfJobs(tx: Tx, jobIds: string[]): Promise<{ byJob: Map<strin
     .innerJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
     .where(inArray(reviewJobItems.jobId, jobIds)).orderBy(reviewJobItems.jobId, reviewJobItems.ordinal);
   for (const { item, note: n, gate: g } of rows) {
-    byJob.set(item.jobId, [...(byJob.get(item.jobId) ?? []), item]);
+    const list = byJob.get(item.jobId);
+    if (list) list.push(item); else byJob.set(item.jobId, [item]);
     hashes.set(item.id, { note: n, gate: g });
   }
   return { byJob, hashes };
@@ -124,15 +126,6 @@ function checkResults(entry: FinalizeEntry, job: JobRow, jobItems: ItemRow[]): {
     matched.push({ row, result });
   }
   return matched;
-}
-
-function leaseProblem(job: JobRow, live: boolean, leaseId: string): ApiError | null {
-  if (job.status !== 'running' || job.leaseId !== leaseId) {
-    return new ApiError('lease_lost', job.status === 'running'
-      ? 'This lease is not the job\'s current lease (it expired and the job was claimed again)'
-      : `The job is ${job.status}; its lease is over`, { job_status: job.status });
-  }
-  return live ? null : new ApiError('lease_lost', 'The lease has expired; the job goes back to the queue');
 }
 
 /** All the batch's new results in one statement (unnest keeps it one round trip whatever the count). */
@@ -172,7 +165,10 @@ async function accept(tx: Tx, ctx: TenantContext, live: { job: JobRow; items: It
   if (ready.length === 0) return verdicts;
 
   const byProject = new Map<string, AcceptanceInput[]>();
-  for (const r of ready) byProject.set(r.job.projectId, [...(byProject.get(r.job.projectId) ?? []), ...r.events]);
+  for (const r of ready) {
+    const list = byProject.get(r.job.projectId);
+    if (list) list.push(...r.events); else byProject.set(r.job.projectId, [...r.events]);
+  }
   const together = await attempt(tx, async (sp) => {
     for (const [projectId, events] of byProject) await recordAcceptance(sp, ctx, projectId, events, ctx.now);
   });
