@@ -2,10 +2,15 @@
 // own: `gatehouse` mode builds the app exactly as src/node.ts does (same
 // environment variables, same node-postgres database, same serve() from
 // @hono/node-server); `hello` mode serves a bare Hono hello-world through the
-// same serve(), the peer the API's throughput is compared with. The parent
+// same serve(), the peer the API's throughput is compared with; the `db1` and
+// `db5` modes are the same hello-world after one, or after the five round
+// trips an authenticated GET makes, to PostgreSQL over a node-postgres pool
+// of 10 (the floor any design with a per-request database check stands on).
+// The parent
 // talks to it over IPC: it learns the port, and asks for memory figures.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/platform/context.js';
 import { nodeAuthConfig, openNodeDatabase, readNodeConfig } from '../../src/platform/node-host.js';
@@ -28,6 +33,30 @@ async function start(): Promise<{ fetch: (req: Request) => Response | Promise<Re
     const app = new Hono();
     app.get('/', (c) => c.text('Hello Hono!'));
     return { fetch: app.fetch, close: async () => {} };
+  }
+  if (mode === 'db1' || mode === 'db5') {
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+    const app = new Hono();
+    app.get('/', async (c) => {
+      if (mode === 'db1') {
+        await pool.query('select 1');
+        return c.text('Hello Hono!');
+      }
+      // The shape of an authenticated GET: the token statement on its own,
+      // then BEGIN, the tenant settings, the read, COMMIT on one connection.
+      await pool.query('select $1::uuid as token', [crypto.randomUUID()]);
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        await client.query("select set_config('app.org_id', $1, true)", [crypto.randomUUID()]);
+        await client.query('select 1');
+        await client.query('commit');
+      } finally {
+        client.release();
+      }
+      return c.text('Hello Hono!');
+    });
+    return { fetch: app.fetch, close: () => pool.end() };
   }
   const config = readNodeConfig();
   const auth = await nodeAuthConfig(config);

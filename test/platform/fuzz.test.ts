@@ -8,7 +8,9 @@
 // a test-only trigger counts every committed row write).
 //
 // GATEHOUSE_FUZZ_RUNS sets the requests per operation (default 25; the
-// release run uses 10000); GATEHOUSE_FUZZ_SEED replays a run.
+// release run uses 10000); GATEHOUSE_FUZZ_SEED replays a run;
+// GATEHOUSE_FUZZ_SHARD=k/n runs every n-th operation from the k-th, so a long
+// run can be split over processes (each with its own database).
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parse } from 'yaml';
@@ -23,6 +25,9 @@ const operations = operationsOf(doc);
 const RUNS = Number(process.env.GATEHOUSE_FUZZ_RUNS || 25);
 const SEED = Number(process.env.GATEHOUSE_FUZZ_SEED || Date.now() % 2 ** 31);
 const CHUNK = 250;
+const [SHARD, SHARDS] = (process.env.GATEHOUSE_FUZZ_SHARD || '1/1').split('/').map(Number);
+if (!(SHARDS >= 1 && SHARD >= 1 && SHARD <= SHARDS)) throw new Error(`GATEHOUSE_FUZZ_SHARD must be k/n with 1 ≤ k ≤ n, not ${process.env.GATEHOUSE_FUZZ_SHARD}`);
+const fuzzed = operations.filter((_, i) => i % SHARDS === SHARD - 1);
 const STACK = /\bat .+\.(ts|js|mjs):\d+|node_modules|Error: /;
 
 let env: TestEnv;
@@ -38,7 +43,7 @@ beforeAll(async () => {
   fingerprint = await installWriteCounter(env.database.db);
 });
 afterAll(async () => {
-  console.log(`fuzz (${env.database.kind}, seed ${SEED}): ${totals.requests} requests, ${RUNS} per operation over ${Object.keys(totals.byOperation).length} operations`);
+  console.log(`fuzz (${env.database.kind}, seed ${SEED}, shard ${SHARD}/${SHARDS}): ${totals.requests} requests, ${RUNS} per operation over ${Object.keys(totals.byOperation).length} operations`);
   await env.close();
 });
 
@@ -89,11 +94,11 @@ describe(`fuzz every operation (${RUNS} requests each)`, () => {
   // Operations that may remove what the fixtures name get their own; the rest share one set.
   const destructive = (o: Operation) => o.method === 'DELETE' || o.key === 'PUT /v1/projects/{project}/registry' || o.path.endsWith('/cancel');
   let shared: Record<string, string> | undefined;
-  for (const o of operations) {
+  for (const o of fuzzed) {
     it(`${o.key}`, async () => {
       const counted = await fingerprint();
       const fixtures = destructive(o) ? await fixturesFor() : (shared ??= await fixturesFor());
-      if (o === operations[0]) expect(await fingerprint()).not.toBe(counted); // the counter sees writes
+      if (o === fuzzed[0]) expect(await fingerprint()).not.toBe(counted); // the counter sees writes
       const token = o.key === 'POST /v1/orgs' ? operator : o.op.security?.length === 0 ? null : org.ownerToken;
       useKnownValues(Object.values(fixtures));
       const arb = requestArb(doc, o, fixtures);

@@ -86,6 +86,33 @@ describe('row-level security', () => {
   });
 });
 
+describe('the token lookup (gatehouse_resolve_minted_token, one statement per request)', () => {
+  const resolve = async (orgId: string, jti: string, subject: string) => rowsOf<{ token_user_id: string; member_role: string | null }>(
+    await t.db.execute(sql`select * from gatehouse_resolve_minted_token(${orgId}::uuid, ${jti}::uuid, ${subject}, now())`));
+
+  it('finds a token of the org it is asked for, with the holder\'s role, and stamps last_used_at', async () => {
+    await t.db.execute(sql`update api_tokens set last_used_at = null where id = ${b.tokenId}`);
+    const rows = await resolve(b.orgId, b.tokenId, b.userId);
+    expect(rows).toEqual([expect.objectContaining({ token_user_id: b.userId, member_role: 'owner' })]);
+    const [stamp] = rowsOf<{ last_used_at: unknown }>(await t.db.execute(sql`select last_used_at from api_tokens where id = ${b.tokenId}`));
+    expect(stamp.last_used_at).not.toBeNull();
+  });
+
+  it('reads under RLS: another org\'s token is invisible even when its id and holder are named exactly, and is not stamped', async () => {
+    await t.db.execute(sql`update api_tokens set last_used_at = null where id = ${b.tokenId}`);
+    expect(await resolve(a.orgId, b.tokenId, b.userId)).toEqual([]);
+    const [stamp] = rowsOf<{ last_used_at: unknown }>(await t.db.execute(sql`select last_used_at from api_tokens where id = ${b.tokenId}`));
+    expect(stamp.last_used_at).toBeNull();
+  });
+
+  it('leaves no org and no role behind on the connection', async () => {
+    await resolve(a.orgId, a.tokenId, a.userId);
+    const after = rowsOf<{ org: string | null; role: string }>(await t.db.execute(sql`select nullif(current_setting('app.org_id', true), '') as org, current_user as role`));
+    expect(after[0].org).toBeNull();
+    expect(after[0].role).not.toBe('gatehouse_app');
+  });
+});
+
 /** drizzle wraps driver errors as "Failed query"; the database's words are in the cause. */
 async function expectRefused(promise: Promise<unknown>, pattern: RegExp) {
   const err = await promise.then(() => null, (e: unknown) => e as { message: string; cause?: { message: string } });

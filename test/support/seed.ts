@@ -11,7 +11,8 @@ export async function seedEveryTable(db: Database, slug: string) {
   const [group] = await db.insert(s.groups).values({ orgId, name: 'g' }).returning();
   await db.insert(s.groupMemberships).values({ orgId, groupId: group.id, userId: user.id });
   const [project] = await db.insert(s.projects).values({ orgId, slug: 'p', name: 'p', ownerUserId: user.id }).returning();
-  await db.insert(s.apiTokens).values({ id: crypto.randomUUID(), orgId, userId: user.id, name: 't', scopes: [], expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+  const tokenId = crypto.randomUUID();
+  await db.insert(s.apiTokens).values({ id: tokenId, orgId, userId: user.id, name: 't', scopes: [], expiresAt: new Date(Date.now() + 3600_000).toISOString() });
   await db.insert(s.auditLog).values({ orgId, action: 'seed', targetType: 'org' });
   await db.insert(s.idempotencyKeys).values({ orgId, userId: user.id, key: 'k', method: 'POST', path: '/', requestHash: 'h' });
   const projectId = project.id;
@@ -31,5 +32,5 @@ export async function seedEveryTable(db: Database, slug: string) {
   await db.insert(s.modelPartitionAliases).values({ orgId, projectId, alias: 'a', modelPartition: 'm' });
   await db.insert(s.modelPartitionRunnerModels).values({ orgId, projectId, modelPartition: 'm', runner: 'exec', runnerModel: 'x' });
   await db.insert(s.embeddings).values({ orgId, projectId, subjectKind: 'snapshot', subjectId: note.id, model: 'test', dims: 384, embedding: Array.from({ length: 384 }, (_, i) => (i === 0 ? 1 : 0)) });
-  return { orgId, userId: user.id, projectId, eventId: event.id };
+  return { orgId, userId: user.id, projectId, eventId: event.id, tokenId };
 }

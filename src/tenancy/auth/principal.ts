@@ -3,7 +3,7 @@
 // removal or revocation takes effect on the very next request.
 import { and, eq, sql } from 'drizzle-orm';
 import { orgMemberships, users } from '../../../drizzle/schema.js';
-import { type Database, rowsOf, type Tx, withTenant } from '../../platform/db.js';
+import { type Database, rowsOf, withTenant } from '../../platform/db.js';
 import { ApiError } from '../../platform/errors.js';
 import { effectiveScopes, type Role, type Scope } from './scopes.js';
 import { unauthenticated, type VerifiedToken } from './tokens.js';
@@ -37,62 +37,53 @@ export interface Newcomer {
 
 export type Principal = Member | Operator | Newcomer;
 
-/** last_used_at is written at most once a minute per token, not on every request. */
-const LAST_USED_RESOLUTION = sql`interval '60 seconds'`;
-
 interface MintedTokenRow {
-  user_id: string;
-  scopes: string[];
-  project_ids: string[] | null;
-  expires_at: string | Date;
-  revoked_at: string | Date | null;
-  role: Role | null;
+  token_user_id: string;
+  token_scopes: string[];
+  token_project_ids: string[] | null;
+  token_expires_at: string | Date;
+  token_revoked_at: string | Date | null;
+  member_role: Role | null;
 }
 
 /**
- * A minted token's row and its holder's membership, in one statement: it
- * runs on every authenticated request. The data-modifying CTE stamps
- * last_used_at (at most once a minute, and only for a token that is still
- * good) in the same round trip; arrays travel as JSON so every driver reads
- * them alike.
+ * A minted token's row and its holder's membership: it runs on every
+ * authenticated request, so it is one statement in one round trip, outside
+ * any explicit transaction. The function (migration 0009) sets the org, user
+ * and role for its own implicit transaction and then reads under RLS, as a
+ * tenant transaction would; it also stamps last_used_at, at most once a
+ * minute. Arrays travel as JSON so every driver reads them alike.
  */
-async function mintedToken(tx: Tx, jti: string, subject: string, now: Date): Promise<MintedTokenRow | undefined> {
-  const at = now.toISOString();
-  const [row] = rowsOf<MintedTokenRow>(await tx.execute(sql`
-    with touched as (
-      update api_tokens set last_used_at = ${at}::timestamptz
-      where id = ${jti} and user_id = ${subject} and revoked_at is null and expires_at > ${at}::timestamptz
-        and (last_used_at is null or last_used_at < ${at}::timestamptz - ${LAST_USED_RESOLUTION})
-      returning id
-    )
-    select t.user_id, to_jsonb(t.scopes) as scopes, to_jsonb(t.project_ids) as project_ids, t.expires_at, t.revoked_at, m.role
-    from api_tokens t
-    left join org_memberships m on m.user_id = t.user_id and m.org_id = t.org_id
-    where t.id = ${jti}
-    limit 1`));
+async function mintedToken(db: Database, orgId: string, jti: string, subject: string, now: Date): Promise<MintedTokenRow | undefined> {
+  const [row] = rowsOf<MintedTokenRow>(await db.execute(sql`
+    select * from gatehouse_resolve_minted_token(${orgId}::uuid, ${jti}::uuid, ${subject}, ${now.toISOString()}::timestamptz)`));
   return row;
+}
+
+function mintedMember(orgId: string, token: VerifiedToken, row: MintedTokenRow | undefined, now: Date): Member {
+  if (!row || row.token_user_id !== token.subject) throw unauthenticated('The token is not recognised');
+  if (row.token_revoked_at) throw unauthenticated('The token has been revoked');
+  if (new Date(row.token_expires_at).getTime() <= now.getTime()) throw unauthenticated('The token has expired');
+  if (!row.member_role) throw unauthenticated('The token belongs to someone who is no longer a member of this org');
+  return {
+    kind: 'member',
+    orgId,
+    userId: row.token_user_id,
+    role: row.member_role,
+    scopes: effectiveScopes(row.member_role, row.token_scopes),
+    tokenId: token.jti,
+    projectIds: row.token_project_ids ?? null,
+  };
 }
 
 export async function resolveMember(db: Database, token: VerifiedToken, now: Date): Promise<Member> {
   const orgId = token.org!;
+  if (token.own) {
+    if (!token.jti) throw unauthenticated('The token has no "jti" claim');
+    return mintedMember(orgId, token, await mintedToken(db, orgId, token.jti, token.subject, now), now);
+  }
+  // An external issuer's identity: found by issuer and subject, in a tenant transaction.
   return withTenant(db, { orgId }, async (tx) => {
-    if (token.own) {
-      if (!token.jti) throw unauthenticated('The token has no "jti" claim');
-      const row = await mintedToken(tx, token.jti, token.subject, now);
-      if (!row || row.user_id !== token.subject) throw unauthenticated('The token is not recognised');
-      if (row.revoked_at) throw unauthenticated('The token has been revoked');
-      if (new Date(row.expires_at).getTime() <= now.getTime()) throw unauthenticated('The token has expired');
-      if (!row.role) throw unauthenticated('The token belongs to someone who is no longer a member of this org');
-      return {
-        kind: 'member',
-        orgId,
-        userId: row.user_id,
-        role: row.role,
-        scopes: effectiveScopes(row.role, row.scopes),
-        tokenId: token.jti,
-        projectIds: row.project_ids ?? null,
-      };
-    }
     const [row] = await tx
       .select({ userId: users.id, role: orgMemberships.role })
       .from(users)
