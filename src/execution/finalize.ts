@@ -12,7 +12,7 @@ import { ApiError, notFound } from '../platform/errors.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { visibleProjects } from '../tenancy/projects.js';
 import { leaseProblem } from './claim.js';
-import { sameResult, storeRunnerVector, TERMINAL, type ItemResult } from './jobs.js';
+import { type ProjectEmbedding, runnerVectorProblem, sameResult, storeRunnerVector, TERMINAL, type ItemResult } from './jobs.js';
 import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
 
 export interface FinalizeEntry {
@@ -27,7 +27,7 @@ export type FinalizeOutcome = { job_id: string; job: FinalizedJob; error: null }
 
 /** The single-job route: the batch of one, its refusal thrown as the response. */
 export async function finalizeJob(ctx: TenantContext, jobId: string, leaseId: string, results?: FinalizeEntry['results']) {
-  const [outcome] = await finalizeJobs(ctx, [{ job: jobId, lease_id: leaseId, results }]);
+  const [outcome] = await finalizeJobs(ctx, [{ job: jobId, lease_id: leaseId, results }], () => 'body');
   if (outcome.error) throw outcome.error;
   return outcome.job;
 }
@@ -38,7 +38,7 @@ export async function finalizeJob(ctx: TenantContext, jobId: string, leaseId: st
  * end) is refused on its own entry and nothing of it is written; the others
  * go ahead. Every finalized job is all or nothing, as with one job.
  */
-export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[]): Promise<FinalizeOutcome[]> {
+export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[], entryPath = (index: number) => `body.jobs[${index}]`): Promise<FinalizeOutcome[]> {
   return inTenant(ctx, async (tx) => {
     const locked = await lockJobs(tx, ctx, entries.map((e) => e.job));
     const { byJob: items, hashes } = await itemsOfJobs(tx, [...locked.keys()]);
@@ -46,13 +46,16 @@ export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[])
     const live: { entry: FinalizeEntry; job: JobRow; slug: string; items: ItemRow[] }[] = [];
     const writes: { row: ItemRow; result: ItemResult }[] = [];
 
-    for (const entry of entries) {
+    for (const [index, entry] of entries.entries()) {
       const found = locked.get(entry.job);
       const refuse = (error: ApiError) => outcomes.set(entry.job, { job_id: entry.job, job: null, error });
       if (!found) { refuse(notFound(`Job ${entry.job}`)); continue; }
       const jobItems = items.get(entry.job) ?? [];
       const checked = checkResults(entry, found.job, jobItems);
       if (checked instanceof ApiError) { refuse(checked); continue; }
+      // A vector the project cannot take refuses its own job before anything is written, not the whole batch.
+      const vector = vectorProblem(checked, found.embedding, entryPath(index));
+      if (vector) { refuse(vector); continue; }
       if (TERMINAL.has(found.job.status)) {
         outcomes.set(entry.job, { job_id: entry.job, job: { ...presentJob(found.job, found.slug), items: jobItems.map((i) => presentItem(i)), replayed: true }, error: null });
         continue;
@@ -85,7 +88,12 @@ export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[])
  * batches that share jobs cannot deadlock.
  */
 async function lockJobs(tx: Tx, ctx: TenantContext, ids: string[]) {
-  const rows = await tx.select({ job: reviewJobs, slug: projects.slug, live: sql<boolean>`coalesce(${reviewJobs.leaseExpiresAt} > now(), false)` })
+  const rows = await tx.select({
+    job: reviewJobs,
+    slug: projects.slug,
+    live: sql<boolean>`coalesce(${reviewJobs.leaseExpiresAt} > now(), false)`,
+    embedding: { embeddingSource: projects.embeddingSource, embeddingModel: projects.embeddingModel, embeddingDims: projects.embeddingDims },
+  })
     .from(reviewJobs)
     .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
     .where(and(inArray(reviewJobs.id, ids), visibleProjects(ctx.member)))
@@ -126,6 +134,16 @@ function checkResults(entry: FinalizeEntry, job: JobRow, jobItems: ItemRow[]): {
     matched.push({ row, result });
   }
   return matched;
+}
+
+/** The first runner vector in an entry's results that its project cannot take, named by where it is in the request. */
+function vectorProblem(checked: { result: ItemResult }[], project: ProjectEmbedding, entryPath: string): ApiError | null {
+  for (const [i, { result }] of checked.entries()) {
+    if (!result.embedding) continue;
+    const problem = runnerVectorProblem(project, result.embedding, `${entryPath}.results[${i}].embedding`);
+    if (problem) return problem;
+  }
+  return null;
 }
 
 /** All the batch's new results in one statement (unnest keeps it one round trip whatever the count). */

@@ -77,16 +77,27 @@ export async function putResult(ctx: TenantContext, jobId: string, itemId: strin
   });
 }
 
+/** What a project says about vectors: which model, how many dimensions, and who computes them. */
+export interface ProjectEmbedding { embeddingSource: string | null; embeddingModel: string | null; embeddingDims: number | null }
+
 /**
- * A vector the runner computed for the artifact: only when the project says
- * the runner computes them, and only of the project's model and dimension.
+ * Why a vector the runner computed for an artifact cannot be stored, or null
+ * when it can: only when the project says the runner computes them, and only
+ * of the project's model and dimension. `path` names the field for the caller.
  */
+export function runnerVectorProblem(project: ProjectEmbedding, embedding: { model: string; vector: number[] }, path = 'body.embedding'): ApiError | null {
+  const refuse = (detail: string) => new ApiError('validation_failed', detail, { errors: [{ path, message: detail }] });
+  if (project.embeddingSource !== 'runner' || !project.embeddingModel) return refuse('This project computes its vectors on the server; send results without an embedding');
+  if (embedding.model !== project.embeddingModel) return refuse(`The project's embedding model is ${project.embeddingModel}, not ${embedding.model}`);
+  if (embedding.vector.length !== project.embeddingDims) return refuse(`The project's vectors have ${project.embeddingDims} dimensions, not ${embedding.vector.length}`);
+  return null;
+}
+
+/** Stores a runner's vector for an item's artifact, or throws why it cannot be stored. */
 export async function storeRunnerVector(tx: Tx, projectId: string, itemId: string, embedding: { model: string; vector: number[] }) {
   const [project] = await tx.select().from(projects).where(eq(projects.id, projectId));
-  const refuse = (detail: string) => new ApiError('validation_failed', detail, { errors: [{ path: 'body.embedding', message: detail }] });
-  if (project.embeddingSource !== 'runner' || !project.embeddingModel) throw refuse('This project computes its vectors on the server; send results without an embedding');
-  if (embedding.model !== project.embeddingModel) throw refuse(`The project's embedding model is ${project.embeddingModel}, not ${embedding.model}`);
-  if (embedding.vector.length !== project.embeddingDims) throw refuse(`The project's vectors have ${project.embeddingDims} dimensions, not ${embedding.vector.length}`);
+  const problem = runnerVectorProblem(project, embedding);
+  if (problem) throw problem;
   await tx.insert(embeddings).values({
     orgId: project.orgId, projectId, subjectKind: 'job_item', subjectId: itemId, model: embedding.model, dims: project.embeddingDims!, embedding: embedding.vector,
   }).onConflictDoUpdate({ target: [embeddings.subjectKind, embeddings.subjectId, embeddings.model], set: { embedding: sql`excluded.embedding` } });
