@@ -12,7 +12,7 @@ import { ApiError, notFound } from '../platform/errors.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { visibleProjects } from '../tenancy/projects.js';
 import { leaseProblem } from './claim.js';
-import { type ProjectEmbedding, runnerVectorProblem, sameResult, storeRunnerVector, TERMINAL, type ItemResult } from './jobs.js';
+import { insertRunnerVector, type ProjectEmbedding, runnerVectorProblem, sameResult, TERMINAL, type ItemResult } from './jobs.js';
 import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
 
 export interface FinalizeEntry {
@@ -38,13 +38,13 @@ export async function finalizeJob(ctx: TenantContext, jobId: string, leaseId: st
  * end) is refused on its own entry and nothing of it is written; the others
  * go ahead. Every finalized job is all or nothing, as with one job.
  */
-export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[], entryPath = (index: number) => `body.jobs[${index}]`): Promise<FinalizeOutcome[]> {
+export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[], entryPath = (index: number) => `body.jobs.${index}`): Promise<FinalizeOutcome[]> {
   return inTenant(ctx, async (tx) => {
     const locked = await lockJobs(tx, ctx, entries.map((e) => e.job));
     const { byJob: items, hashes } = await itemsOfJobs(tx, [...locked.keys()]);
     const outcomes = new Map<string, FinalizeOutcome>();
     const live: { entry: FinalizeEntry; job: JobRow; slug: string; items: ItemRow[] }[] = [];
-    const writes: { row: ItemRow; result: ItemResult }[] = [];
+    const writes: { row: ItemRow; result: ItemResult; dims: number | null }[] = [];
 
     for (const [index, entry] of entries.entries()) {
       const found = locked.get(entry.job);
@@ -53,25 +53,25 @@ export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[],
       const jobItems = items.get(entry.job) ?? [];
       const checked = checkResults(entry, found.job, jobItems);
       if (checked instanceof ApiError) { refuse(checked); continue; }
-      // A vector the project cannot take refuses its own job before anything is written, not the whole batch.
-      const vector = vectorProblem(checked, found.embedding, entryPath(index));
-      if (vector) { refuse(vector); continue; }
       if (TERMINAL.has(found.job.status)) {
         outcomes.set(entry.job, { job_id: entry.job, job: { ...presentJob(found.job, found.slug), items: jobItems.map((i) => presentItem(i)), replayed: true }, error: null });
         continue;
       }
       const lease = leaseProblem(found.job, found.live, entry.lease_id);
       if (lease) { refuse(lease); continue; }
-      for (const w of checked) {
-        if (w.row.status === 'done' && sameResult(w.row, w.result)) continue;
-        writes.push(w);
+      const changed = checked.flatMap((w, at) => (w.row.status === 'done' && sameResult(w.row, w.result) ? [] : [{ ...w, at }]));
+      // A vector the project cannot take refuses its own job, before anything of it is written, not the whole batch.
+      const vector = vectorProblem(changed, found.embedding, entryPath(index));
+      if (vector) { refuse(vector); continue; }
+      for (const w of changed) {
+        writes.push({ row: w.row, result: w.result, dims: found.embedding.embeddingDims });
         Object.assign(w.row, { status: 'done', outcome: w.result.outcome, artifact: w.result.artifact, telemetry: w.result.telemetry ?? null });
       }
       live.push({ entry, job: found.job, slug: found.slug, items: jobItems });
     }
 
     await writeResults(tx, writes);
-    for (const w of writes) if (w.result.embedding) await storeRunnerVector(tx, w.row.projectId, w.row.id, w.result.embedding);
+    for (const w of writes) if (w.result.embedding) await insertRunnerVector(tx, w.row, w.dims!, w.result.embedding);
 
     const verdicts = await accept(tx, ctx, live, hashes);
     const done = await closeJobs(tx, live.map(({ job, items: jobItems }) => ({ job, ...verdicts.get(job.id)!, warnings: [...(job.warnings as string[]), ...telemetryWarnings(job, jobItems)] })));
@@ -136,11 +136,11 @@ function checkResults(entry: FinalizeEntry, job: JobRow, jobItems: ItemRow[]): {
   return matched;
 }
 
-/** The first runner vector in an entry's results that its project cannot take, named by where it is in the request. */
-function vectorProblem(checked: { result: ItemResult }[], project: ProjectEmbedding, entryPath: string): ApiError | null {
-  for (const [i, { result }] of checked.entries()) {
+/** The first runner vector among an entry's new results that its project cannot take, named by where it is in the request. */
+function vectorProblem(changed: { result: ItemResult; at: number }[], project: ProjectEmbedding, entryPath: string): ApiError | null {
+  for (const { result, at } of changed) {
     if (!result.embedding) continue;
-    const problem = runnerVectorProblem(project, result.embedding, `${entryPath}.results[${i}].embedding`);
+    const problem = runnerVectorProblem(project, result.embedding, `${entryPath}.results.${at}.embedding`);
     if (problem) return problem;
   }
   return null;

@@ -98,8 +98,13 @@ export async function storeRunnerVector(tx: Tx, projectId: string, itemId: strin
   const [project] = await tx.select().from(projects).where(eq(projects.id, projectId));
   const problem = runnerVectorProblem(project, embedding);
   if (problem) throw problem;
+  await insertRunnerVector(tx, { orgId: project.orgId, projectId, id: itemId }, project.embeddingDims!, embedding);
+}
+
+/** Writes (or replaces) an item's runner vector, already checked against its project by runnerVectorProblem. */
+export async function insertRunnerVector(tx: Tx, item: { orgId: string; projectId: string; id: string }, dims: number, embedding: { model: string; vector: number[] }) {
   await tx.insert(embeddings).values({
-    orgId: project.orgId, projectId, subjectKind: 'job_item', subjectId: itemId, model: embedding.model, dims: project.embeddingDims!, embedding: embedding.vector,
+    orgId: item.orgId, projectId: item.projectId, subjectKind: 'job_item', subjectId: item.id, model: embedding.model, dims, embedding: embedding.vector,
   }).onConflictDoUpdate({ target: [embeddings.subjectKind, embeddings.subjectId, embeddings.model], set: { embedding: sql`excluded.embedding` } });
 }
 

@@ -105,25 +105,27 @@ describe('finalize in batches', () => {
   });
 
   it('a vector the project cannot take refuses its own entry only, naming where it is; the single finalize names it too', async () => {
-    const { slug } = await queue(3);
-    const [a, b, c] = (await claimBatch({ projects: [slug], max_jobs: 3 })).json.jobs;
+    const { slug } = await queue(4);
+    const [a, b, c, d] = (await claimBatch({ projects: [slug], max_jobs: 4 })).json.jobs;
     const withVector = (claimed: any) => {
       const entry = passAll(claimed);
       entry.results[0] = { ...entry.results[0], embedding: { model: 'runner/model-1', vector: [1, 0, 0] } };
       return entry;
     };
     // The project embeds on the server, so a runner's vector is refused: a's entry only.
-    const reply = await finalizeBatch([withVector(a), passAll(b)]);
+    // A lost lease is said first: the runner must learn it no longer holds d.
+    const reply = await finalizeBatch([withVector(a), passAll(b), { ...withVector(d), lease_id: crypto.randomUUID() }]);
     expect(reply.status, reply.text).toBe(200);
+    expect(reply.json.jobs[2].problem.code).toBe('lease_lost');
     expect(reply.json.jobs[1].job.status).toBe('succeeded');
     expect(reply.json.jobs[0].job).toBeNull();
-    expect(reply.json.jobs[0].problem).toMatchObject({ status: 422, code: 'validation_failed', errors: [{ path: 'body.jobs[0].results[0].embedding' }] });
+    expect(reply.json.jobs[0].problem).toMatchObject({ status: 422, code: 'validation_failed', errors: [{ path: 'body.jobs.0.results.0.embedding' }] });
     const held = await r.get(a.job.id);
     expect(held.json).toMatchObject({ status: 'running' });
     expect(held.json.items[0]).toMatchObject({ status: 'pending', outcome: null });
     const single = await env.request('POST', `/v1/jobs/${c.job.id}/finalize`, { token: org.ownerToken, body: { lease_id: c.lease.id, results: withVector(c).results } });
     expect(single.status, single.text).toBe(422);
-    expect(single.json.errors).toEqual([expect.objectContaining({ path: 'body.results[0].embedding' })]);
+    expect(single.json.errors).toEqual([expect.objectContaining({ path: 'body.results.0.embedding' })]);
     expect((await r.get(c.job.id)).json.items[0]).toMatchObject({ status: 'pending' });
     const vectors = rowsOf<{ n: number }>(await env.database.db.execute(sql`select count(*)::int as n from embeddings where subject_id in (${a.items[0].id}, ${c.items[0].id})`));
     expect(vectors[0].n).toBe(0);

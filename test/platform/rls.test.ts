@@ -105,11 +105,33 @@ describe('the token lookup (gatehouse_resolve_minted_token, one statement per re
     expect(stamp.last_used_at).toBeNull();
   });
 
-  it('leaves no org and no role behind on the connection', async () => {
-    await resolve(a.orgId, a.tokenId, a.userId);
-    const after = rowsOf<{ org: string | null; role: string }>(await t.db.execute(sql`select nullif(current_setting('app.org_id', true), '') as org, current_user as role`));
-    expect(after[0].org).toBeNull();
-    expect(after[0].role).not.toBe('gatehouse_app');
+  it('leaves no org and no role behind: inside an open transaction it puts back what it found', async () => {
+    // One transaction pins one connection, so the check after the call is on the same one.
+    const after = await t.db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('app.org_id', ${a.orgId}, true)`);
+      const found = rowsOf<{ token_user_id: string }>(await tx.execute(sql`select * from gatehouse_resolve_minted_token(${b.orgId}::uuid, ${b.tokenId}::uuid, ${b.userId}, now())`));
+      expect(found.map((r) => r.token_user_id)).toEqual([b.userId]);
+      return rowsOf<{ org: string; role: string }>(await tx.execute(sql`select current_setting('app.org_id') as org, current_user as role`))[0];
+    });
+    expect(after.org).toBe(a.orgId);
+    expect(after.role).not.toBe('gatehouse_app');
+    const outside = rowsOf<{ org: string | null; role: string }>(await t.db.execute(sql`select nullif(current_setting('app.org_id', true), '') as org, current_user as role`));
+    expect(outside[0].org).toBeNull();
+    expect(outside[0].role).not.toBe('gatehouse_app');
+  });
+
+  it('may not be called from a tenant transaction (gatehouse_app has no EXECUTE on it)', async () => {
+    await expectRefused(withTenant(t.db, { orgId: a.orgId }, (tx) =>
+      tx.execute(sql`select * from gatehouse_resolve_minted_token(${b.orgId}::uuid, ${b.tokenId}::uuid, ${b.userId}, now())`)), /permission denied/);
+  });
+
+  it('does not stamp the token of someone who is no longer a member', async () => {
+    const c = await seedEveryTable(t.db, 'org-c');
+    await t.db.execute(sql`update api_tokens set last_used_at = null where id = ${c.tokenId}`);
+    await t.db.execute(sql`delete from org_memberships where org_id = ${c.orgId} and user_id = ${c.userId}`);
+    expect(await resolve(c.orgId, c.tokenId, c.userId)).toEqual([expect.objectContaining({ token_user_id: c.userId, member_role: null })]);
+    const [stamp] = rowsOf<{ last_used_at: unknown }>(await t.db.execute(sql`select last_used_at from api_tokens where id = ${c.tokenId}`));
+    expect(stamp.last_used_at).toBeNull();
   });
 });
 

@@ -12,7 +12,7 @@ const allowed: Record<string, string> = {
   'src/tenancy/bootstrap.ts': 'operator-side org lookup for `npm run token`, never reached from a request',
   'src/freshness/gc.ts': 'the scheduled GC lists every live project (cron/timer), then collects each inside withTenant',
   'src/execution/claim.ts': 'the scheduled reaper lists orgs with expired leases (cron/timer), then reaps each inside withTenant',
-  'src/tenancy/auth/principal.ts': 'authentication: one statement, gatehouse_resolve_minted_token (migration 0009), which sets the org and drops to gatehouse_app itself before it reads; test/platform/rls.test.ts shows it under RLS',
+  'src/tenancy/auth/token-lookup.ts': 'authentication: one statement, gatehouse_resolve_minted_token (migration 0009), which sets the org and drops to gatehouse_app itself before it reads; test/platform/rls.test.ts shows it under RLS',
   'src/search/embed-queue.ts': 'the scheduled embedding drain lists every live project (cron/timer), then drains each inside withTenant',
 };
 

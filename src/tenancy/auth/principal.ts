@@ -1,11 +1,12 @@
 // Who is calling: resolved from a verified token and, for org members, from
 // the database (membership role, the minted token's row), so a demotion,
 // removal or revocation takes effect on the very next request.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { orgMemberships, users } from '../../../drizzle/schema.js';
-import { type Database, rowsOf, withTenant } from '../../platform/db.js';
+import { type Database, withTenant } from '../../platform/db.js';
 import { ApiError } from '../../platform/errors.js';
 import { effectiveScopes, type Role, type Scope } from './scopes.js';
+import { type MintedTokenRow, mintedToken } from './token-lookup.js';
 import { unauthenticated, type VerifiedToken } from './tokens.js';
 
 export interface Member {
@@ -36,29 +37,6 @@ export interface Newcomer {
 }
 
 export type Principal = Member | Operator | Newcomer;
-
-interface MintedTokenRow {
-  token_user_id: string;
-  token_scopes: string[];
-  token_project_ids: string[] | null;
-  token_expires_at: string | Date;
-  token_revoked_at: string | Date | null;
-  member_role: Role | null;
-}
-
-/**
- * A minted token's row and its holder's membership: it runs on every
- * authenticated request, so it is one statement in one round trip, outside
- * any explicit transaction. The function (migration 0009) sets the org, user
- * and role for its own implicit transaction and then reads under RLS, as a
- * tenant transaction would; it also stamps last_used_at, at most once a
- * minute. Arrays travel as JSON so every driver reads them alike.
- */
-async function mintedToken(db: Database, orgId: string, jti: string, subject: string, now: Date): Promise<MintedTokenRow | undefined> {
-  const [row] = rowsOf<MintedTokenRow>(await db.execute(sql`
-    select * from gatehouse_resolve_minted_token(${orgId}::uuid, ${jti}::uuid, ${subject}, ${now.toISOString()}::timestamptz)`));
-  return row;
-}
 
 function mintedMember(orgId: string, token: VerifiedToken, row: MintedTokenRow | undefined, now: Date): Member {
   if (!row || row.token_user_id !== token.subject) throw unauthenticated('The token is not recognised');
