@@ -1,4 +1,4 @@
-// npm run bench:queue [-- --inproc] [--jobs 5000] [--runners 8] [--rounds 3] [--pool 10] [--batch 25]
+// npm run bench:queue [-- --inproc] [--jobs 5000] [--runners 8] [--rounds 3] [--warmup 1] [--pool 10] [--batch 25]
 //
 // Gatehouse's job queue on PostgreSQL against pg-boss on the same server, in
 // one run. N concurrent runners claim, push one result and finalize
@@ -32,6 +32,7 @@ const { values: opts } = parseArgs({
     jobs: { type: 'string', default: '5000' },
     runners: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
     pool: { type: 'string', default: '10' },
     inproc: { type: 'boolean', default: false },
     batch: { type: 'string', default: '25' },
@@ -41,11 +42,13 @@ const { values: opts } = parseArgs({
 const JOBS = Number(opts.jobs);
 const RUNNERS = Number(opts.runners);
 const ROUNDS = Number(opts.rounds);
+const WARMUP = Number(opts.warmup);
 const POOL = Number(opts.pool);
 const BATCH = Number(opts.batch);
 for (const [k, v] of Object.entries({ JOBS, RUNNERS, ROUNDS, POOL, BATCH })) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`bad --${k.toLowerCase()}: ${v}`);
 }
+if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`bad --warmup: ${WARMUP}`);
 const GOAL = 1.5; // Gatehouse at least 1.5× pg-boss's jobs/s
 const RUNNER = 'bench';
 const PARTITION = 'bench';
@@ -304,7 +307,7 @@ async function bossRound(peer: Peer, round: number, batch = 1): Promise<RoundRes
 
 async function finish(mode: Mode, round: number, m: Awaited<ReturnType<typeof measure>>, setupMs: number, check: () => Promise<void>): Promise<RoundResult> {
   const claims = doubleClaims(m.logs);
-  const label = `${LABEL[mode]}, round ${round}`;
+  const label = `${LABEL[mode]}, ${round >= 1 ? `round ${round}` : `warm-up (not counted)`}`;
   // A double claim is reported, then stops the run after the check below.
   if (claims.doubles > 0) console.error(`bench: *** DOUBLE CLAIMS: ${label}: ${claims.doubles} job ids claimed more than once ***`);
   if (claims.distinct !== JOBS) fail(`${label}: ${claims.distinct} distinct jobs claimed, expected ${JOBS}`);
@@ -352,16 +355,21 @@ async function main() {
   log(`Gatehouse: ${database.describe}; app served by @hono/node-server on ${server.base}, in this process (the runners share its event loop)`);
   log(`peer: pg-boss ${peer.version}, scratch database ${peer.database}, schema ${peer.schema}, pool of ${POOL}, supervise/schedule off`);
   log(`${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${loadStart}`);
-  log(`${ROUNDS} rounds × ${modes.length} sides (order rotates each round), ${JOBS} single-item jobs each, ${RUNNERS} concurrent runners`);
+  log(`${ROUNDS} rounds × ${modes.length} sides (order rotates each round) after ${WARMUP} warm-up round(s) not counted, ${JOBS} single-item jobs each, ${RUNNERS} concurrent runners`);
 
+  // Warm-up rounds (numbered 0, -1, …) run every side once, fully checked,
+  // and are not counted: the first round after start pays for V8's JIT,
+  // each pooled connection's first statements and cold caches, on every
+  // side alike, and a running service has paid for those long before.
   const results: RoundResult[] = [];
-  for (let r = 1; r <= ROUNDS; r++) {
-    const order = modes.map((_, i) => modes[(i + r - 1) % modes.length]);
+  for (let r = 1 - WARMUP; r <= ROUNDS; r++) {
+    const order = modes.map((_, i) => modes[(((i + r - 1) % modes.length) + modes.length) % modes.length]);
     for (const mode of order) {
-      results.push(mode === 'pgboss' ? await bossRound(peer, r)
+      const result = mode === 'pgboss' ? await bossRound(peer, r)
         : mode === 'pgbossBatch' ? await bossRound(peer, r, BATCH)
           : mode === 'batch' ? await gatehouseBatchRound(g, r)
-            : await gatehouseRound(g, mode, r));
+            : await gatehouseRound(g, mode, r);
+      if (r >= 1) results.push(result);
       if (interruptedBy()) return;
     }
   }

@@ -1,11 +1,12 @@
 // Claiming work: one statement with FOR UPDATE SKIP LOCKED, so concurrent
 // runners never get the same job and never wait on each other; leases that
 // expire go back to the queue (or fail at max_attempts) before every claim.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { projects, reviewJobItems, reviewJobs, snapshots } from '../../drizzle/schema.js';
-import { type Database, rowsOf, type Tx, withTenant } from '../platform/db.js';
+import { type Database, executeNamed, executeNamedQuery, rowsOf, type Tx, withTenant } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
+import { toArray } from '../freshness/snapshots.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { visibleProjects } from '../tenancy/projects.js';
 import { presentJob, type JobRow } from './present.js';
@@ -25,7 +26,7 @@ export interface ClaimRequest {
  * the scheduled trigger (every org).
  */
 export async function reapExpiredLeases(tx: Tx): Promise<number> {
-  const rows = rowsOf<{ id: string }>(await tx.execute(sql`
+  const rows = rowsOf<{ id: string }>(await executeNamed(tx, sql`
     update review_jobs set
       attempts = attempts + 1,
       status = case when attempts + 1 >= max_attempts then 'failed'::job_status else 'queued'::job_status end,
@@ -47,17 +48,19 @@ export async function reapExpiredLeases(tx: Tx): Promise<number> {
  * scan stops after `limit` unlocked rows. The lease clock is the
  * database's, shared by every isolate.
  */
-async function claimJobs(tx: Tx, ctx: TenantContext, req: ClaimRequest, limit: number): Promise<{ job: JobRow; slug: string }[]> {
+async function claimJobs(tx: Tx, ctx: TenantContext, req: ClaimRequest, limit: number): Promise<string[]> {
+  // Lists travel as one array parameter, so the statement's text does not
+  // depend on them and it runs as one named prepared statement.
   const visible = tx.select({ id: projects.id }).from(projects)
-    .where(and(visibleProjects(ctx.member), req.projects ? inArray(projects.slug, req.projects) : undefined));
+    .where(and(visibleProjects(ctx.member), req.projects ? sql`${projects.slug} = any(${toArray(req.projects)}::text[])` : undefined));
   const leaseId = crypto.randomUUID();
-  const rows = rowsOf<{ id: string }>(await tx.execute(sql`
+  const rows = rowsOf<{ id: string }>(await executeNamed(tx, sql`
     with candidate as (
       select j.id from review_jobs j
       where j.status = 'queued'
         and j.runner = ${req.runner}
         and j.project_id in (${visible})
-        ${req.partitions ? sql`and j.model_partition in (${sql.join(req.partitions.map((p) => sql`${p}`), sql`, `)})` : sql``}
+        ${req.partitions ? sql`and j.model_partition = any(${toArray(req.partitions)}::text[])` : sql``}
       order by j.priority desc nulls last, j.created_at, j.id
       limit ${limit}
       for update skip locked
@@ -68,46 +71,52 @@ async function claimJobs(tx: Tx, ctx: TenantContext, req: ClaimRequest, limit: n
       started_at = coalesce(j.started_at, now()), updated_at = now()
     from candidate where j.id = candidate.id
     returning j.id`));
-  if (rows.length === 0) return [];
-  const jobs = await tx.select({ job: reviewJobs, slug: projects.slug }).from(reviewJobs)
-    .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
-    .where(inArray(reviewJobs.id, rows.map((r) => r.id)));
-  // UPDATE ... RETURNING gives no order; hand jobs out in the queue's.
-  return jobs.sort((a, b) => (b.job.priority - a.job.priority) || String(a.job.createdAt).localeCompare(String(b.job.createdAt)) || a.job.id.localeCompare(b.job.id));
+  return rows.map((r) => r.id);
 }
 
-/** Everything a runner needs to render prompts: each item's exact note and gate texts, for every claimed job in one statement. */
+/**
+ * Everything a runner needs to render prompts, for every claimed job in one
+ * statement: the job with its project's slug and each item with its exact
+ * note and gate texts, in the queue's order (UPDATE ... RETURNING gives
+ * none). A job always has items; the outer joins keep a job in the answer
+ * even if one had none, since it is already claimed.
+ */
 async function claimedWork(tx: Tx, jobIds: string[]) {
   const note = alias(snapshots, 'note');
   const gate = alias(snapshots, 'gate');
-  const items = await tx.select({
-    jobId: reviewJobItems.jobId,
-    id: reviewJobItems.id, ordinal: reviewJobItems.ordinal, note_path: reviewJobItems.notePath, gate_path: reviewJobItems.gatePath,
-    note_sha256: note.sha256, gate_sha256: gate.sha256, note_text: note.body, gate_text: gate.body,
-    expected_revision: reviewJobItems.expectedRevision, status: reviewJobItems.status, outcome: reviewJobItems.outcome,
-  }).from(reviewJobItems)
-    .innerJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
-    .innerJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
-    .where(inArray(reviewJobItems.jobId, jobIds)).orderBy(reviewJobItems.jobId, reviewJobItems.ordinal);
-  const byJob = new Map<string, Omit<(typeof items)[number], 'jobId'>[]>();
-  for (const { jobId, ...item } of items) {
-    const list = byJob.get(jobId);
-    if (list) list.push(item); else byJob.set(jobId, [item]);
+  const rows = await executeNamedQuery(tx.select({
+    job: reviewJobs, slug: projects.slug,
+    item: {
+      id: reviewJobItems.id, ordinal: reviewJobItems.ordinal, note_path: reviewJobItems.notePath, gate_path: reviewJobItems.gatePath,
+      note_sha256: note.sha256, gate_sha256: gate.sha256, note_text: note.body, gate_text: gate.body,
+      expected_revision: reviewJobItems.expectedRevision, status: reviewJobItems.status, outcome: reviewJobItems.outcome,
+    },
+  }).from(reviewJobs)
+    .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
+    .leftJoin(reviewJobItems, eq(reviewJobItems.jobId, reviewJobs.id))
+    .leftJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
+    .leftJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
+    .where(sql`${reviewJobs.id} = any(${toArray(jobIds)}::uuid[])`)
+    .orderBy(sql`${reviewJobs.priority} desc nulls last`, reviewJobs.createdAt, reviewJobs.id, reviewJobItems.ordinal));
+  const claimed = new Map<string, { job: JobRow; slug: string; items: NonNullable<(typeof rows)[number]['item']>[] }>();
+  for (const { job, slug, item } of rows) {
+    let entry = claimed.get(job.id);
+    if (!entry) claimed.set(job.id, (entry = { job, slug, items: [] }));
+    if (item?.id != null) entry.items.push(item);
   }
-  return byJob;
+  return [...claimed.values()];
 }
 
 /** One claim attempt in its own short transaction: reap, claim, read the texts. */
 async function claimAttempt(ctx: TenantContext, req: ClaimRequest, limit: number) {
   return inTenant(ctx, async (tx) => {
     await reapExpiredLeases(tx);
-    const claimed = await claimJobs(tx, ctx, req, limit);
-    if (claimed.length === 0) return [];
-    const work = await claimedWork(tx, claimed.map((c) => c.job.id));
-    return claimed.map(({ job, slug }) => ({
+    const ids = await claimJobs(tx, ctx, req, limit);
+    if (ids.length === 0) return [];
+    return (await claimedWork(tx, ids)).map(({ job, slug, items }) => ({
       job: presentJob(job, slug),
       lease: { id: job.leaseId!, expires_at: new Date(job.leaseExpiresAt!).toISOString() },
-      items: work.get(job.id) ?? [],
+      items,
     }));
   });
 }

@@ -2,12 +2,12 @@
 // (POST /jobs/finalize/batch), optionally carrying the items' results, so a
 // runner that works through many small jobs pays one round trip and one
 // transaction for a whole batch. Each job stays all or nothing on its own.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { projects, reviewJobItems, reviewJobs, snapshots } from '../../drizzle/schema.js';
 import { type AcceptanceInput, recordAcceptance } from '../freshness/acceptance.js';
 import { toArray } from '../freshness/snapshots.js';
-import { rowsOf, type Tx } from '../platform/db.js';
+import { executeNamed, executeNamedQuery, rowsOf, type Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { visibleProjects } from '../tenancy/projects.js';
@@ -39,9 +39,22 @@ export async function finalizeJob(ctx: TenantContext, jobId: string, leaseId: st
  * go ahead. Every finalized job is all or nothing, as with one job.
  */
 export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[], entryPath = (index: number) => `body.jobs.${index}`): Promise<FinalizeOutcome[]> {
+  try {
+    return await finalizeInOneTransaction(ctx, entries, entryPath, false);
+  } catch (err) {
+    // Rare: some pair moved since its job was created. Everything of the
+    // first try is rolled back; the careful pass isolates each job.
+    if (err instanceof RevisionConflict) return finalizeInOneTransaction(ctx, entries, entryPath, true);
+    throw err;
+  }
+}
+
+/** Thrown out of an optimistic pass to roll it back whole. */
+class RevisionConflict extends Error {}
+
+async function finalizeInOneTransaction(ctx: TenantContext, entries: FinalizeEntry[], entryPath: (index: number) => string, careful: boolean): Promise<FinalizeOutcome[]> {
   return inTenant(ctx, async (tx) => {
-    const locked = await lockJobs(tx, ctx, entries.map((e) => e.job));
-    const { byJob: items, hashes } = await itemsOfJobs(tx, [...locked.keys()]);
+    const { locked, hashes } = await lockJobsWithItems(tx, ctx, entries.map((e) => e.job));
     const outcomes = new Map<string, FinalizeOutcome>();
     const live: { entry: FinalizeEntry; job: JobRow; slug: string; items: ItemRow[] }[] = [];
     const writes: { row: ItemRow; result: ItemResult; dims: number | null }[] = [];
@@ -50,7 +63,7 @@ export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[],
       const found = locked.get(entry.job);
       const refuse = (error: ApiError) => outcomes.set(entry.job, { job_id: entry.job, job: null, error });
       if (!found) { refuse(notFound(`Job ${entry.job}`)); continue; }
-      const jobItems = items.get(entry.job) ?? [];
+      const jobItems = found.items;
       const checked = checkResults(entry, found.job, jobItems);
       if (checked instanceof ApiError) { refuse(checked); continue; }
       if (TERMINAL.has(found.job.status)) {
@@ -70,11 +83,12 @@ export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[],
       live.push({ entry, job: found.job, slug: found.slug, items: jobItems });
     }
 
-    await writeResults(tx, writes);
+    // The acceptances go first: they need only the results as sent, and a
+    // conflict in the optimistic pass then rolls back before anything else
+    // was written. All in one transaction, so the order is not visible.
+    const verdicts = await accept(tx, ctx, live, hashes, careful);
+    const done = await storeAndClose(tx, writes, live.map(({ job, items: jobItems }) => ({ job, ...verdicts.get(job.id)!, warnings: [...(job.warnings as string[]), ...telemetryWarnings(job, jobItems)] })));
     for (const w of writes) if (w.result.embedding) await insertRunnerVector(tx, w.row, w.dims!, w.result.embedding);
-
-    const verdicts = await accept(tx, ctx, live, hashes);
-    const done = await closeJobs(tx, live.map(({ job, items: jobItems }) => ({ job, ...verdicts.get(job.id)!, warnings: [...(job.warnings as string[]), ...telemetryWarnings(job, jobItems)] })));
     for (const { job, slug, items: jobItems } of live) {
       outcomes.set(job.id, { job_id: job.id, job: { ...presentJob(done.get(job.id)!, slug), items: jobItems.map((i) => presentItem(i)), replayed: false }, error: null });
     }
@@ -84,41 +98,39 @@ export async function finalizeJobs(ctx: TenantContext, entries: FinalizeEntry[],
 
 /**
  * Every asked-for job the caller may see, locked, with whether its lease is
- * still live by the database's clock. Locks are taken in id order so two
- * batches that share jobs cannot deadlock.
+ * still live by the database's clock, and its items with their two texts'
+ * hashes (which the acceptance events record): one statement, a row per
+ * item. Locks are taken in id order so two batches that share jobs cannot
+ * deadlock; only the job rows are locked.
  */
-async function lockJobs(tx: Tx, ctx: TenantContext, ids: string[]) {
-  const rows = await tx.select({
+async function lockJobsWithItems(tx: Tx, ctx: TenantContext, ids: string[]) {
+  const note = alias(snapshots, 'note');
+  const gate = alias(snapshots, 'gate');
+  const rows = await executeNamedQuery(tx.select({
     job: reviewJobs,
     slug: projects.slug,
     live: sql<boolean>`coalesce(${reviewJobs.leaseExpiresAt} > now(), false)`,
     embedding: { embeddingSource: projects.embeddingSource, embeddingModel: projects.embeddingModel, embeddingDims: projects.embeddingDims },
+    item: reviewJobItems, note: note.sha256, gate: gate.sha256,
   })
     .from(reviewJobs)
     .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
-    .where(and(inArray(reviewJobs.id, ids), visibleProjects(ctx.member)))
-    .orderBy(reviewJobs.id)
-    .for('update', { of: reviewJobs });
-  return new Map(rows.map((r) => [r.job.id, r]));
-}
-
-/** The items of every job, each with its two texts' hashes (which the acceptance events record). */
-async function itemsOfJobs(tx: Tx, jobIds: string[]): Promise<{ byJob: Map<string, ItemRow[]>; hashes: Map<string, { note: string; gate: string }> }> {
-  const byJob = new Map<string, ItemRow[]>();
+    .leftJoin(reviewJobItems, eq(reviewJobItems.jobId, reviewJobs.id))
+    .leftJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
+    .leftJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
+    .where(and(sql`${reviewJobs.id} = any(${toArray(ids)}::uuid[])`, visibleProjects(ctx.member)))
+    .orderBy(reviewJobs.id, reviewJobItems.ordinal)
+    .for('update', { of: reviewJobs }));
+  const locked = new Map<string, { job: JobRow; slug: string; live: boolean; embedding: ProjectEmbedding; items: ItemRow[] }>();
   const hashes = new Map<string, { note: string; gate: string }>();
-  if (jobIds.length === 0) return { byJob, hashes };
-  const note = alias(snapshots, 'note');
-  const gate = alias(snapshots, 'gate');
-  const rows = await tx.select({ item: reviewJobItems, note: note.sha256, gate: gate.sha256 }).from(reviewJobItems)
-    .innerJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
-    .innerJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
-    .where(inArray(reviewJobItems.jobId, jobIds)).orderBy(reviewJobItems.jobId, reviewJobItems.ordinal);
-  for (const { item, note: n, gate: g } of rows) {
-    const list = byJob.get(item.jobId);
-    if (list) list.push(item); else byJob.set(item.jobId, [item]);
-    hashes.set(item.id, { note: n, gate: g });
+  for (const { job, slug, live, embedding, item, note: n, gate: g } of rows) {
+    let entry = locked.get(job.id);
+    if (!entry) locked.set(job.id, (entry = { job, slug, live, embedding, items: [] }));
+    if (!item) continue;
+    entry.items.push(item);
+    hashes.set(item.id, { note: n!, gate: g! });
   }
-  return { byJob, hashes };
+  return { locked, hashes };
 }
 
 /** The entry's results matched to the job's items; after the end only the same results again are accepted. */
@@ -146,31 +158,19 @@ function vectorProblem(changed: { result: ItemResult; at: number }[], project: P
   return null;
 }
 
-/** All the batch's new results in one statement (unnest keeps it one round trip whatever the count). */
-async function writeResults(tx: Tx, writes: { row: ItemRow; result: ItemResult }[]) {
-  if (writes.length === 0) return;
-  const stamped = rowsOf<{ id: string; completed_at: string }>(await tx.execute(sql`
-    update review_job_items i set
-      status = 'done', outcome = v.outcome::review_outcome, artifact = v.artifact, telemetry = v.telemetry::jsonb, completed_at = now()
-    from unnest(${toArray(writes.map((w) => w.row.id))}::uuid[], ${toArray(writes.map((w) => w.result.outcome))}::text[],
-                ${toArray(writes.map((w) => w.result.artifact))}::text[], ${toArray(writes.map((w) => (w.result.telemetry ? JSON.stringify(w.result.telemetry) : null)))}::text[])
-      as v(id, outcome, artifact, telemetry)
-    where i.id = v.id
-    returning i.id, i.completed_at`));
-  const at = new Map(stamped.map((r) => [r.id, r.completed_at]));
-  for (const w of writes) w.row.completedAt = at.get(w.row.id) ?? w.row.completedAt;
-}
-
 type Verdict = { error: Record<string, unknown> | null };
 
 /**
  * Which jobs succeed. Jobs with a missing or `error` result fail without
- * touching acceptance. The rest record one `review` acceptance per item:
- * first all of them together in one savepoint (one insert per project, the
- * common case), and only if that meets a revision conflict again job by
- * job, each in its own savepoint, so the conflict fails only its own job.
+ * touching acceptance. The rest record one `review` acceptance per item,
+ * all of them together (one statement per project, the common case). The
+ * optimistic pass does that with no savepoint, which costs two round trips
+ * per batch; a revision conflict there throws RevisionConflict, so the
+ * whole transaction rolls back and runs again carefully: together in a
+ * savepoint first, then job by job, each in its own savepoint, so the
+ * conflict fails only its own job.
  */
-async function accept(tx: Tx, ctx: TenantContext, live: { job: JobRow; items: ItemRow[] }[], hashes: Map<string, { note: string; gate: string }>): Promise<Map<string, Verdict>> {
+async function accept(tx: Tx, ctx: TenantContext, live: { job: JobRow; items: ItemRow[] }[], hashes: Map<string, { note: string; gate: string }>, careful: boolean): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
   const ready: { job: JobRow; events: AcceptanceInput[] }[] = [];
   for (const { job, items } of live) {
@@ -187,9 +187,15 @@ async function accept(tx: Tx, ctx: TenantContext, live: { job: JobRow; items: It
     const list = byProject.get(r.job.projectId);
     if (list) list.push(...r.events); else byProject.set(r.job.projectId, [...r.events]);
   }
-  const together = await attempt(tx, async (sp) => {
+  const recordAll = async (sp: Tx) => {
     for (const [projectId, events] of byProject) await recordAcceptance(sp, ctx, projectId, events, ctx.now);
-  });
+  };
+  if (!careful) {
+    if (await refused(() => recordAll(tx))) throw new RevisionConflict();
+    for (const r of ready) verdicts.set(r.job.id, { error: null });
+    return verdicts;
+  }
+  const together = await attempt(tx, recordAll);
   if (together === null) {
     for (const r of ready) verdicts.set(r.job.id, { error: null });
     return verdicts;
@@ -203,8 +209,13 @@ async function accept(tx: Tx, ctx: TenantContext, live: { job: JobRow; items: It
 
 /** Run `fn` in a savepoint; a revision conflict (or a pair twice in one call) rolls it back and is returned, anything else propagates. */
 async function attempt(tx: Tx, fn: (sp: Tx) => Promise<unknown>): Promise<ApiError | null> {
+  return refused(() => tx.transaction((sp) => fn(sp as Tx)));
+}
+
+/** The revision conflict (or pair twice in one call) `fn` was refused with, or null; anything else propagates. */
+async function refused(fn: () => Promise<unknown>): Promise<ApiError | null> {
   try {
-    await tx.transaction((sp) => fn(sp as Tx));
+    await fn();
     return null;
   } catch (err) {
     if (err instanceof ApiError && (err.code === 'stale_baseline_revision' || err.code === 'validation_failed')) return err;
@@ -233,21 +244,39 @@ function telemetryWarnings(job: JobRow, items: ItemRow[]): string[] {
   return warnings;
 }
 
-/** Every live job to its end state in one statement; the rows come back merged with what was set. */
-async function closeJobs(tx: Tx, closing: { job: JobRow; error: Record<string, unknown> | null; warnings: string[] }[]): Promise<Map<string, JobRow>> {
-  if (closing.length === 0) return new Map();
-  const stamped = rowsOf<{ id: string; finished_at: string; updated_at: string }>(await tx.execute(sql`
-    update review_jobs j set
-      status = v.status::job_status, error = v.error::jsonb, warnings = v.warnings::jsonb,
-      lease_owner = null, lease_id = null, lease_expires_at = null, finished_at = now(), updated_at = now()
-    from unnest(${toArray(closing.map((c) => c.job.id))}::uuid[], ${toArray(closing.map((c) => (c.error ? 'failed' : 'succeeded')))}::text[],
-                ${toArray(closing.map((c) => (c.error ? JSON.stringify(c.error) : null)))}::text[], ${toArray(closing.map((c) => JSON.stringify(c.warnings)))}::text[])
-      as v(id, status, error, warnings)
-    where j.id = v.id
-    returning j.id, j.finished_at, j.updated_at`));
-  const at = new Map(stamped.map((r) => [r.id, r]));
+/**
+ * The batch's new results stored and every live job moved to its end state,
+ * in one statement (unnest keeps it one round trip whatever the count); the
+ * rows come back merged with what was set.
+ */
+async function storeAndClose(tx: Tx, writes: { row: ItemRow; result: ItemResult }[], closing: { job: JobRow; error: Record<string, unknown> | null; warnings: string[] }[]): Promise<Map<string, JobRow>> {
+  if (writes.length === 0 && closing.length === 0) return new Map();
+  const stamped = rowsOf<{ kind: 'item' | 'job'; id: string; at: string; updated_at: string | null }>(await executeNamed(tx, sql`
+    with stored as (
+      update review_job_items i set
+        status = 'done', outcome = v.outcome::review_outcome, artifact = v.artifact, telemetry = v.telemetry::jsonb, completed_at = now()
+      from unnest(${toArray(writes.map((w) => w.row.id))}::uuid[], ${toArray(writes.map((w) => w.result.outcome))}::text[],
+                  ${toArray(writes.map((w) => w.result.artifact))}::text[], ${toArray(writes.map((w) => (w.result.telemetry ? JSON.stringify(w.result.telemetry) : null)))}::text[])
+        as v(id, outcome, artifact, telemetry)
+      where i.id = v.id
+      returning i.id, i.completed_at
+    ), closed as (
+      update review_jobs j set
+        status = v.status::job_status, error = v.error::jsonb, warnings = v.warnings::jsonb,
+        lease_owner = null, lease_id = null, lease_expires_at = null, finished_at = now(), updated_at = now()
+      from unnest(${toArray(closing.map((c) => c.job.id))}::uuid[], ${toArray(closing.map((c) => (c.error ? 'failed' : 'succeeded')))}::text[],
+                  ${toArray(closing.map((c) => (c.error ? JSON.stringify(c.error) : null)))}::text[], ${toArray(closing.map((c) => JSON.stringify(c.warnings)))}::text[])
+        as v(id, status, error, warnings)
+      where j.id = v.id
+      returning j.id, j.finished_at, j.updated_at
+    )
+    select 'item' as kind, id, completed_at as at, null::timestamptz as updated_at from stored
+    union all
+    select 'job', id, finished_at, updated_at from closed`));
+  const at = new Map(stamped.map((r) => [`${r.kind} ${r.id}`, r]));
+  for (const w of writes) w.row.completedAt = at.get(`item ${w.row.id}`)?.at ?? w.row.completedAt;
   return new Map(closing.map(({ job, error, warnings }) => [job.id, {
     ...job, status: error ? 'failed' : 'succeeded', error, warnings,
-    leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: at.get(job.id)!.finished_at, updatedAt: at.get(job.id)!.updated_at,
+    leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: at.get(`job ${job.id}`)!.at, updatedAt: at.get(`job ${job.id}`)!.updated_at!,
   } satisfies JobRow]));
 }

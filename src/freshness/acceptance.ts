@@ -4,7 +4,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { acceptanceCurrent, acceptanceEvents } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
-import { rowsOf } from '../platform/db.js';
+import { executeNamed, rowsOf } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { decodeCursor, iso, page } from '../platform/schemas.js';
 import type { Member } from '../tenancy/auth/principal.js';
@@ -71,36 +71,33 @@ export async function recordAcceptance(
     // One array per column rather than one parameter per value: a batch of
     // thousands of rows is a dozen parameters, which every driver (and
     // PGlite's parser) handles far faster than a VALUES list of tens of thousands.
-    const events = rowsOf<{ id: number; note_path: string; gate_path: string; model_partition: string }>(await tx.execute(sql`
-      insert into acceptance_events (org_id, project_id, note_path, gate_path, model_partition, requested_partition, revision, kind,
-        note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome, job_id, job_item_id, reason, provenance, source_key,
-        actor_user_id, actor_token_id, created_at)
-      select ${actor.member.orgId}, ${projectId}, u.note_path, u.gate_path, u.model_partition, u.requested, u.revision, u.kind::acceptance_kind,
-        u.note_snapshot_id, u.gate_snapshot_id, u.note_sha256, u.gate_sha256, u.outcome::review_outcome, u.job_id, u.job_item_id, u.reason,
-        u.provenance::jsonb, u.source_key, ${actor.member.userId}, ${actor.member.tokenId}, ${at}
-      from unnest(${col((e) => e.notePath)}::text[], ${col((e) => e.gatePath)}::text[], ${col((e) => e.modelPartition)}::text[],
-        ${col((e) => e.requestedPartition)}::text[], ${col((e) => (e.expectedRevision ?? 0) + 1)}::int[], ${col((e) => e.kind)}::text[],
-        ${col((e) => e.noteSnapshotId)}::uuid[], ${col((e) => e.gateSnapshotId)}::uuid[], ${col((e) => e.noteSha256)}::text[], ${col((e) => e.gateSha256)}::text[],
-        ${col((e) => e.outcome)}::text[], ${col((e) => e.jobId)}::uuid[], ${col((e) => e.jobItemId)}::uuid[], ${col((e) => e.reason)}::text[],
-        ${col((e) => (e.provenance ? JSON.stringify(e.provenance) : null))}::text[], ${col((e) => e.sourceKey)}::text[]) with ordinality
-        as u(note_path, gate_path, model_partition, requested, revision, kind, note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256,
-             outcome, job_id, job_item_id, reason, provenance, source_key, ord)
-      order by u.ord
-      returning id, note_path, gate_path, model_partition`));
-    // Matched by key, not by position: RETURNING promises no order.
-    const eventIds = new Map(events.map((e) => [keyOf({ notePath: e.note_path, gatePath: e.gate_path, modelPartition: e.model_partition }), Number(e.id)]));
-
-    // The upsert only moves a row whose stored revision is the one the writer saw.
-    const moved = rowsOf<{ note_path: string; gate_path: string; model_partition: string }>(await tx.execute(sql`
+    // One statement: the events are appended and each pair's current row
+    // moves to its new event, where the upsert only applies if the stored
+    // revision is still the one the writer saw. On a mismatch the caller
+    // rolls back the events with it.
+    const moved = rowsOf<{ note_path: string; gate_path: string; model_partition: string }>(await executeNamed(tx, sql`
+      with event as (
+        insert into acceptance_events (org_id, project_id, note_path, gate_path, model_partition, requested_partition, revision, kind,
+          note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome, job_id, job_item_id, reason, provenance, source_key,
+          actor_user_id, actor_token_id, created_at)
+        select ${actor.member.orgId}, ${projectId}, u.note_path, u.gate_path, u.model_partition, u.requested, u.revision, u.kind::acceptance_kind,
+          u.note_snapshot_id, u.gate_snapshot_id, u.note_sha256, u.gate_sha256, u.outcome::review_outcome, u.job_id, u.job_item_id, u.reason,
+          u.provenance::jsonb, u.source_key, ${actor.member.userId}, ${actor.member.tokenId}, ${at}
+        from unnest(${col((e) => e.notePath)}::text[], ${col((e) => e.gatePath)}::text[], ${col((e) => e.modelPartition)}::text[],
+          ${col((e) => e.requestedPartition)}::text[], ${col((e) => (e.expectedRevision ?? 0) + 1)}::int[], ${col((e) => e.kind)}::text[],
+          ${col((e) => e.noteSnapshotId)}::uuid[], ${col((e) => e.gateSnapshotId)}::uuid[], ${col((e) => e.noteSha256)}::text[], ${col((e) => e.gateSha256)}::text[],
+          ${col((e) => e.outcome)}::text[], ${col((e) => e.jobId)}::uuid[], ${col((e) => e.jobItemId)}::uuid[], ${col((e) => e.reason)}::text[],
+          ${col((e) => (e.provenance ? JSON.stringify(e.provenance) : null))}::text[], ${col((e) => e.sourceKey)}::text[]) with ordinality
+          as u(note_path, gate_path, model_partition, requested, revision, kind, note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256,
+               outcome, job_id, job_item_id, reason, provenance, source_key, ord)
+        order by u.ord
+        returning id, note_path, gate_path, model_partition, revision, kind, note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome
+      )
       insert into acceptance_current as c (org_id, project_id, note_path, gate_path, model_partition, revision, event_id, kind,
         note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome, accepted_at)
-      select ${actor.member.orgId}, ${projectId}, u.note_path, u.gate_path, u.model_partition, u.revision, u.event_id, u.kind::acceptance_kind,
-        u.note_snapshot_id, u.gate_snapshot_id, u.note_sha256, u.gate_sha256, u.outcome::review_outcome, ${at}
-      from unnest(${col((e) => e.notePath)}::text[], ${col((e) => e.gatePath)}::text[], ${col((e) => e.modelPartition)}::text[],
-        ${col((e) => (e.expectedRevision ?? 0) + 1)}::int[], ${col((e) => eventIds.get(keyOf(e)))}::bigint[], ${col((e) => e.kind)}::text[],
-        ${col((e) => e.noteSnapshotId)}::uuid[], ${col((e) => e.gateSnapshotId)}::uuid[], ${col((e) => e.noteSha256)}::text[], ${col((e) => e.gateSha256)}::text[],
-        ${col((e) => e.outcome)}::text[])
-        as u(note_path, gate_path, model_partition, revision, event_id, kind, note_snapshot_id, gate_snapshot_id, note_sha256, gate_sha256, outcome)
+      select ${actor.member.orgId}, ${projectId}, e.note_path, e.gate_path, e.model_partition, e.revision, e.id, e.kind,
+        e.note_snapshot_id, e.gate_snapshot_id, e.note_sha256, e.gate_sha256, e.outcome, ${at}
+      from event e
       on conflict (project_id, note_path, gate_path, model_partition) do update set
         revision = excluded.revision, event_id = excluded.event_id, kind = excluded.kind,
         note_snapshot_id = excluded.note_snapshot_id, gate_snapshot_id = excluded.gate_snapshot_id,

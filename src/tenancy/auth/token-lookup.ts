@@ -2,7 +2,7 @@
 // guard in test/platform/tenant-access.test.ts can allow this one statement
 // on a bare database handle and nothing else.
 import { sql } from 'drizzle-orm';
-import { type Database, rowsOf } from '../../platform/db.js';
+import { type Database, executeNamed, rowsOf } from '../../platform/db.js';
 import type { Role } from './scopes.js';
 
 export interface MintedTokenRow {
@@ -24,7 +24,7 @@ export interface MintedTokenRow {
  * reads them alike.
  */
 export async function mintedToken(db: Database, orgId: string, jti: string, subject: string, now: Date): Promise<MintedTokenRow | undefined> {
-  const [row] = rowsOf<MintedTokenRow>(await db.execute(sql`
+  const [row] = rowsOf<MintedTokenRow>(await executeNamed(db, sql`
     select * from gatehouse_resolve_minted_token(${orgId}::uuid, ${jti}::uuid, ${subject}, ${now.toISOString()}::timestamptz)`));
   return row;
 }
