@@ -2,7 +2,7 @@
 // every tenant table sees only org A's rows; with no org set, none.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf, withTenant } from '../../src/platform/db.js';
+import { executeNamed, rowsOf, withTenant } from '../../src/platform/db.js';
 import { openTestDatabase, type TestDatabase } from '../support/db.js';
 import { seedEveryTable } from '../support/seed.js';
 
@@ -83,6 +83,31 @@ describe('row-level security', () => {
     const after = rowsOf<{ org: string | null; role: string }>(await t.db.execute(sql`select nullif(current_setting('app.org_id', true), '') as org, current_user as role`));
     expect(after[0].org).toBeNull();
     expect(after[0].role).not.toBe('gatehouse_app');
+  });
+});
+
+describe('named prepared statements (executeNamed)', () => {
+  const jobOrgs = sql`select org_id from review_jobs`;
+
+  it('a plan cached on a pooled connection keeps no org: alternating orgs each see only their own rows, past the point PostgreSQL switches to a generic plan', async () => {
+    for (let i = 0; i < 30; i++) {
+      const org = i % 2 === 0 ? a : b;
+      const seen = await withTenant(t.db, { orgId: org.orgId }, async (tx) => rowsOf<{ org_id: string }>(await executeNamed(tx, jobOrgs)).map((r) => r.org_id));
+      expect(seen.length, `call ${i}`).toBeGreaterThan(0);
+      expect(new Set(seen), `call ${i}`).toEqual(new Set([org.orgId]));
+    }
+    // On PostgreSQL it really is a prepared statement of the connection (PGlite ignores the name).
+    const named = await withTenant(t.db, { orgId: a.orgId }, async (tx) => {
+      await executeNamed(tx, jobOrgs);
+      return rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from pg_prepared_statements where name like 'gh\_%' and statement like '%from review_jobs%'`))[0].n;
+    });
+    expect(named).toBe(t.kind === 'pg' ? 1 : 0);
+  });
+
+  it('a plan made under gatehouse_app is not reused by another role: the same text outside withTenant runs without the tenant policies', async () => {
+    for (let i = 0; i < 6; i++) await withTenant(t.db, { orgId: a.orgId }, (tx) => executeNamed(tx, jobOrgs));
+    const seen = new Set(rowsOf<{ org_id: string }>(await t.db.transaction((tx) => executeNamed(tx, jobOrgs))).map((r) => r.org_id));
+    expect(seen.has(a.orgId) && seen.has(b.orgId)).toBe(true);
   });
 });
 
