@@ -97,7 +97,7 @@ async function claimedWork(tx: Tx, jobIds: string[]) {
     .leftJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
     .leftJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
     .where(sql`${reviewJobs.id} = any(${toArray(jobIds)}::uuid[])`)
-    .orderBy(sql`${reviewJobs.priority} desc nulls last`, reviewJobs.createdAt, reviewJobs.id, reviewJobItems.ordinal));
+    .orderBy(sql`${reviewJobs.priority} desc nulls last`, reviewJobs.createdAt, reviewJobs.id, reviewJobItems.ordinal), 'gh_claimed_work');
   const claimed = new Map<string, { job: JobRow; slug: string; items: NonNullable<(typeof rows)[number]['item']>[] }>();
   for (const { job, slug, item } of rows) {
     let entry = claimed.get(job.id);

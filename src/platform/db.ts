@@ -61,9 +61,14 @@ export async function executeNamed(tx: Tx | Database, query: SQL): Promise<unkno
   return tx._.session.prepareQuery(compiled, undefined, statementName(compiled.sql), false).execute();
 }
 
-/** A drizzle query builder run as a named prepared statement, named by its text (see executeNamed). */
-export function executeNamedQuery<R>(query: { toSQL(): { sql: string }; prepare(name: string): { execute(): Promise<R> } }): Promise<R> {
-  return query.prepare(statementName(query.toSQL().sql) as string).execute();
+/**
+ * A drizzle query builder run as a named prepared statement (see
+ * executeNamed), named by its text, which costs building it twice. A caller
+ * whose query text is the same on every call (no member-dependent parts)
+ * may pass a fixed name instead, and it is built once.
+ */
+export function executeNamedQuery<R>(query: { toSQL(): { sql: string }; prepare(name: string): { execute(): Promise<R> } }, fixedName?: `gh_${string}`): Promise<R> {
+  return query.prepare(fixedName ?? statementName(query.toSQL().sql) as string).execute();
 }
 
 /** Rows of a raw `tx.execute` across drivers (all three return `{ rows }`). */
