@@ -98,37 +98,38 @@ async function finalizeInOneTransaction(ctx: TenantContext, entries: FinalizeEnt
 
 /**
  * Every asked-for job the caller may see, locked, with whether its lease is
- * still live by the database's clock, and its items with their two texts'
- * hashes (which the acceptance events record): one statement, a row per
- * item. Locks are taken in id order so two batches that share jobs cannot
- * deadlock; only the job rows are locked.
+ * still live by the database's clock, then its items with their two texts'
+ * hashes (which the acceptance events record). Two statements on purpose:
+ * under READ COMMITTED a statement that waited for a row lock re-reads only
+ * the locked rows, so items joined into the locking statement could predate
+ * a result stored by the transaction it waited for; a new statement sees it.
+ * Locks are taken in id order so two batches that share jobs cannot deadlock.
  */
 async function lockJobsWithItems(tx: Tx, ctx: TenantContext, ids: string[]) {
-  const note = alias(snapshots, 'note');
-  const gate = alias(snapshots, 'gate');
-  const rows = await executeNamedQuery(tx.select({
+  const jobs = await executeNamedQuery(tx.select({
     job: reviewJobs,
     slug: projects.slug,
     live: sql<boolean>`coalesce(${reviewJobs.leaseExpiresAt} > now(), false)`,
     embedding: { embeddingSource: projects.embeddingSource, embeddingModel: projects.embeddingModel, embeddingDims: projects.embeddingDims },
-    item: reviewJobItems, note: note.sha256, gate: gate.sha256,
   })
     .from(reviewJobs)
     .innerJoin(projects, eq(projects.id, reviewJobs.projectId))
-    .leftJoin(reviewJobItems, eq(reviewJobItems.jobId, reviewJobs.id))
-    .leftJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
-    .leftJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
     .where(and(sql`${reviewJobs.id} = any(${toArray(ids)}::uuid[])`, visibleProjects(ctx.member)))
-    .orderBy(reviewJobs.id, reviewJobItems.ordinal)
+    .orderBy(reviewJobs.id)
     .for('update', { of: reviewJobs }));
-  const locked = new Map<string, { job: JobRow; slug: string; live: boolean; embedding: ProjectEmbedding; items: ItemRow[] }>();
+  const locked = new Map(jobs.map((j) => [j.job.id, { ...j, items: [] as ItemRow[] }]));
   const hashes = new Map<string, { note: string; gate: string }>();
-  for (const { job, slug, live, embedding, item, note: n, gate: g } of rows) {
-    let entry = locked.get(job.id);
-    if (!entry) locked.set(job.id, (entry = { job, slug, live, embedding, items: [] }));
-    if (!item) continue;
-    entry.items.push(item);
-    hashes.set(item.id, { note: n!, gate: g! });
+  if (locked.size === 0) return { locked, hashes };
+  const note = alias(snapshots, 'note');
+  const gate = alias(snapshots, 'gate');
+  const items = await executeNamedQuery(tx.select({ item: reviewJobItems, note: note.sha256, gate: gate.sha256 }).from(reviewJobItems)
+    .innerJoin(note, eq(note.id, reviewJobItems.noteSnapshotId))
+    .innerJoin(gate, eq(gate.id, reviewJobItems.gateSnapshotId))
+    .where(sql`${reviewJobItems.jobId} = any(${toArray([...locked.keys()])}::uuid[])`)
+    .orderBy(reviewJobItems.jobId, reviewJobItems.ordinal), 'gh_finalize_items');
+  for (const { item, note: n, gate: g } of items) {
+    locked.get(item.jobId)!.items.push(item);
+    hashes.set(item.id, { note: n, gate: g });
   }
   return { locked, hashes };
 }

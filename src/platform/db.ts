@@ -31,16 +31,24 @@ export async function withTenant<T>(db: Database, scope: TenantScope, fn: (tx: T
 }
 
 const dialect = new PgDialect();
-const statementNames = new Map<string, string>();
+const statementNames = new Map<string, string | undefined>();
+const namesTaken = new Set<string>();
 const MAX_NAMED_STATEMENTS = 200;
 
-/** A short stable name for a statement text (FNV-1a), so the same text always gets the same name on every connection. */
+/**
+ * A short stable name for a statement text (FNV-1a), so the same text always
+ * gets the same name on every connection. A name never serves two texts
+ * (node-postgres refuses that for good): a text whose hash is taken runs
+ * unnamed, as do texts past the cap.
+ */
 function statementName(text: string): string | undefined {
-  const known = statementNames.get(text);
-  if (known || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
+  if (statementNames.has(text)) return statementNames.get(text);
+  if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  const name = `gh_${(h >>> 0).toString(36)}_${text.length.toString(36)}`;
+  const candidate = `gh_${(h >>> 0).toString(36)}_${text.length.toString(36)}`;
+  const name = namesTaken.has(candidate) ? undefined : candidate;
+  if (name) namesTaken.add(name);
   statementNames.set(text, name);
   return name;
 }

@@ -1,6 +1,7 @@
 // Runners racing on PostgreSQL: disjoint claims, lost leases, finalize
 // against an ack, concurrent creates.
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/platform/db.js';
 import { accept, text, upload } from '../support/freshness.js';
@@ -101,6 +102,31 @@ describe('runners racing', () => {
     await r.result(rescued.job.id, rescued.items[0].id, rescued.lease.id);
     expect((await r.finalize(rescued.job.id, rescued.lease.id)).json.status).toBe('succeeded');
     expect((await r.finalize(crashed.job.id, crashed.lease.id)).json).toMatchObject({ status: 'succeeded', replayed: true });
+  });
+
+  it('a finalize that waits on the job lock reads the items as they are after the wait: a result stored meanwhile counts', async () => {
+    await env.createProject(org.ownerToken, { slug: 'lock-wait' });
+    const note = await text('kb/notes/a.md', 'a');
+    const gate = await text('kb/gates/g.md', 'g');
+    await upload(env, org.ownerToken, 'lock-wait', [note, gate]);
+    await r.create('lock-wait', { model_partition: 'm', select: selectAll([note], [gate]) });
+    const { job, lease, items } = (await r.claim({ projects: ['lock-wait'] })).json;
+    // Another transaction holds the job, as PUT …/result does, and stores the item's result.
+    const other = new pg.Client({ connectionString: env.database.url! });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select id from review_jobs where id = $1 for update', [job.id]);
+      await other.query(`update review_job_items set status = 'done', outcome = 'pass', artifact = 'ok', completed_at = now() where id = $1`, [items[0].id]);
+      const finalizing = r.finalize(job.id, lease.id);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await other.query('commit');
+      const finalized = await finalizing;
+      expect(finalized.json, finalized.text).toMatchObject({ status: 'succeeded', error: null });
+      expect(finalized.json.items[0]).toMatchObject({ status: 'done', outcome: 'pass' });
+    } finally {
+      await other.end();
+    }
   });
 
   it('finalize racing an ack on the same pair: exactly one wins, the other gets stale_baseline_revision', async () => {

@@ -25,7 +25,7 @@ function sources(dir: string): string[] {
 
 describe('tenant access', () => {
   it('queries run on the transaction withTenant hands out, not on a bare database', () => {
-    const bare = /\b(db|database)\s*\.\s*(select|insert|update|delete|execute|query)\s*\(|\bget\('db'\)\s*\.\s*(select|insert|update|delete|execute)\s*\(|\bexecuteNamed\(\s*(db|database|ctx\.db|c\.get\('db'\))\s*,/;
+    const bare = /\b(db|database)\s*\.\s*(select|insert|update|delete|execute|query)\s*\(|\bget\('db'\)\s*\.\s*(select|insert|update|delete|execute)\s*\(|\bexecuteNamed\(\s*(?!(tx|sp)\s*,)/;
     const offenders = sources(join(root, 'src'))
       .map((file) => relative(root, file))
       .filter((file) => !(file in allowed))
