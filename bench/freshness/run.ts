@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { selectFreshness, type SelectInput } from '../../src/freshness/select.js';
-import { toArray, type ManifestItem } from '../../src/freshness/snapshots.js';
-import { rowsOf, withTenant } from '../../src/platform/db.js';
+import { type ManifestItem } from '../../src/freshness/snapshots.js';
+import { rowsOf, toArray, withTenant } from '../../src/platform/db.js';
 import {
   BenchServer, fmtMs, interruptedBy, fmtSpread, median, now, openBenchDatabase, percentile, pool, prng,
   registerCleanup, runCleanups, sampleDistinct, sha256Hex, type BenchDatabase,

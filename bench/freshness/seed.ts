@@ -4,8 +4,8 @@
 // it would take longer than the whole benchmark.
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/platform/db.js';
-import { rowsOf } from '../../src/platform/db.js';
-import { toArray, type ManifestItem } from '../../src/freshness/snapshots.js';
+import { rowsOf, toArray } from '../../src/platform/db.js';
+import { type ManifestItem } from '../../src/freshness/snapshots.js';
 
 export interface Scope { orgId: string; projectId: string }
 

@@ -4,9 +4,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { projects, reviewJobItems, reviewJobs, snapshots } from '../../drizzle/schema.js';
-import { type Database, executeNamed, executeNamedQuery, rowsOf, type Tx, withTenant } from '../platform/db.js';
+import { type Database, executeNamed, executeNamedQuery, rowsOf, toArray, type Tx, withTenant } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
-import { toArray } from '../freshness/snapshots.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { visibleProjects } from '../tenancy/projects.js';
 import { presentJob, type JobRow } from './present.js';

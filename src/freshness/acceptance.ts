@@ -4,14 +4,13 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { acceptanceCurrent, acceptanceEvents } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
-import { executeNamed, rowsOf } from '../platform/db.js';
+import { executeNamed, rowsOf, toArray } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { decodeCursor, iso, page } from '../platform/schemas.js';
 import type { Member } from '../tenancy/auth/principal.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
 import { resolvePartition } from '../registry/resolve.js';
-import { toArray } from './snapshots.js';
 
 export type AcceptanceKind = 'review' | 'ack' | 'retire' | 'import';
 export type Outcome = 'pass' | 'warn' | 'fail' | 'error';

@@ -8,7 +8,7 @@
 // whose key the project already holds is skipped. An interrupted import
 // resumes by simply running again.
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../platform/db.js';
+import { rowsOf, toArray, type Tx } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { recordAudit } from '../tenancy/audit.js';
 import type { TenantContext } from '../tenancy/context.js';
@@ -17,7 +17,6 @@ import { type Resolution, resolvePartition } from '../registry/resolve.js';
 import { type AcceptanceInput, recordAcceptance } from './acceptance.js';
 import { findSnapshots, requireSnapshots, textKey } from './lookup.js';
 import { sha256Hex } from './names.js';
-import { toArray } from './snapshots.js';
 
 export interface ImportBaseline {
   note_path: string;

@@ -1,8 +1,8 @@
 // Resolving (path, sha256) to held snapshots, in bulk.
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../platform/db.js';
+import { rowsOf, toArray, type Tx } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
-import { toArray, type ManifestItem } from './snapshots.js';
+import { type ManifestItem } from './snapshots.js';
 
 export const textKey = (path: string, sha256: string) => `${path}\u0000${sha256}`;
 

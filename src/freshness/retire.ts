@@ -2,11 +2,10 @@
 // acceptance ends under every partition (a `retire` event each), so their
 // snapshots become collectable. Retiring what is already retired adds nothing.
 import { sql } from 'drizzle-orm';
-import { rowsOf } from '../platform/db.js';
+import { rowsOf, toArray } from '../platform/db.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
 import { type AcceptanceInput, recordAcceptance } from './acceptance.js';
-import { toArray } from './snapshots.js';
 
 export async function retirePaths(ctx: TenantContext, slug: string, req: { paths: string[]; reason?: string }) {
   return inProject(ctx, slug, async (tx, project) => {

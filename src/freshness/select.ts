@@ -1,9 +1,9 @@
 // The freshness select: every requested note x gate pair under one
 // partition, classified against the current acceptance in one statement.
 import { sql, type SQL } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../platform/db.js';
+import { rowsOf, toArray, type Tx } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
-import { toArray, type ManifestItem } from './snapshots.js';
+import { type ManifestItem } from './snapshots.js';
 
 export type Status = 'fresh' | 'stale' | 'missing';
 export type Reason = 'never_reviewed' | 'note_changed' | 'gate_changed' | 'both_changed';

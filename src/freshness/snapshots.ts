@@ -3,7 +3,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { snapshots } from '../../drizzle/schema.js';
 import type { Limits } from '../platform/config.js';
-import { rowsOf } from '../platform/db.js';
+import { rowsOf, toArray } from '../platform/db.js';
 import { ApiError, notFound, type FieldError } from '../platform/errors.js';
 import { iso } from '../platform/schemas.js';
 import type { TenantContext } from '../tenancy/context.js';
@@ -26,11 +26,6 @@ export async function findMissing(ctx: TenantContext, slug: string, files: Manif
     const missing = rows.filter((r) => !seen.has(`${r.path}\0${r.sha256}`) && seen.add(`${r.path}\0${r.sha256}`));
     return { missing, checked: files.length };
   });
-}
-
-/** A Postgres array literal parameter; drizzle would otherwise expand a JS array into a list. */
-export function toArray(values: (string | number | null)[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }
 
 /**

@@ -79,6 +79,11 @@ export function executeNamedQuery<R>(query: { toSQL(): { sql: string }; prepare(
   return query.prepare(fixedName ?? statementName(query.toSQL().sql) as string).execute();
 }
 
+/** A Postgres array literal parameter; drizzle would otherwise expand a JS array into a list. */
+export function toArray(values: (string | number | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+}
+
 /** Rows of a raw `tx.execute` across drivers (all three return `{ rows }`). */
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;

@@ -3,7 +3,7 @@
 // project the caller may not see answers exactly like one that does not exist.
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { embeddings, groups, projects, orgMemberships } from '../../drizzle/schema.js';
-import type { Tx } from '../platform/db.js';
+import { toArray, type Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { decodeCursor, iso, page } from '../platform/schemas.js';
 import { recordAudit } from './audit.js';
@@ -18,7 +18,8 @@ const isOrgAdmin = (m: Member) => m.role === 'owner' || m.role === 'admin';
 /** The projects a member may see: owner, org admins, org-wide, or shared with one of their groups. */
 export function visibleProjects(member: Member): SQL {
   const clauses: (SQL | undefined)[] = [isNull(projects.deletedAt)];
-  if (member.projectIds) clauses.push(inArray(projects.id, member.projectIds.length ? member.projectIds : ['00000000-0000-0000-0000-000000000000']));
+  // One array parameter, not a list: the statement's text must not depend on how many projects a token names (see executeNamed).
+  if (member.projectIds) clauses.push(sql`${projects.id} = any(${toArray(member.projectIds)}::uuid[])`);
   if (!isOrgAdmin(member)) {
     clauses.push(or(
       eq(projects.ownerUserId, member.userId),

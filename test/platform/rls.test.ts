@@ -2,7 +2,10 @@
 // every tenant table sees only org A's rows; with no org set, none.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { executeNamed, rowsOf, withTenant } from '../../src/platform/db.js';
+import type { Member } from '../../src/tenancy/auth/principal.js';
+import { visibleProjects } from '../../src/tenancy/projects.js';
 import { openTestDatabase, type TestDatabase } from '../support/db.js';
 import { seedEveryTable } from '../support/seed.js';
 
@@ -102,6 +105,16 @@ describe('named prepared statements (executeNamed)', () => {
       return rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from pg_prepared_statements where name like 'gh\_%' and statement like '%from review_jobs%'`))[0].n;
     });
     expect(named).toBe(t.kind === 'pg' ? 1 : 0);
+  });
+
+  it('a token naming more projects makes no new statement text (its projects travel as one array parameter)', () => {
+    const dialect = new PgDialect();
+    const member: Member = { kind: 'member', orgId: a.orgId, userId: a.orgId, role: 'member', scopes: new Set(), tokenId: null, projectIds: null };
+    const text = (projectIds: string[] | null) => dialect.sqlToQuery(visibleProjects({ ...member, projectIds })).sql;
+    const one = text([crypto.randomUUID()]);
+    expect(text([crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()])).toBe(one);
+    expect(text([])).toBe(one);
+    expect(text(null)).not.toBe(one);
   });
 
   it('a plan made under gatehouse_app is not reused by another role: the same text outside withTenant runs without the tenant policies', async () => {

@@ -4,9 +4,8 @@
 // folders (with proportions per gate) that open into their notes, and a
 // flat folder with more notes than that is drawn a page at a time.
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../../platform/db.js';
+import { rowsOf, toArray, type Tx } from '../../platform/db.js';
 import { countFreshnessByGroup, selectFreshness, type SelectedPair, type Status } from '../../freshness/select.js';
-import { toArray } from '../../freshness/snapshots.js';
 import { resolvePartition } from '../../registry/resolve.js';
 import type { TenantContext } from '../../tenancy/context.js';
 import { inProject, type ProjectRow } from '../../tenancy/projects.js';
