@@ -87,9 +87,15 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  server?.kill('SIGTERM');
-  await rm(dir, { recursive: true, force: true });
-});
+  // The server closes its embedded database on SIGTERM: wait for it to exit
+  // before its data folder goes, or the removal races its last writes.
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((resolve) => server!.once('exit', resolve));
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+  }
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}, 30_000);
 
 async function workUntilEmpty() {
   for (let i = 0; i < 20; i++) {
