@@ -19,6 +19,15 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
+/** A new project with one note and one gate, and the one job that reviews them queued. */
+async function queueOneJob(slug: string) {
+  await env.createProject(org.ownerToken, { slug });
+  const note = await text('kb/notes/a.md', 'a');
+  const gate = await text('kb/gates/g.md', 'g');
+  await upload(env, org.ownerToken, slug, [note, gate]);
+  await r.create(slug, { model_partition: 'm', select: selectAll([note], [gate]) });
+}
+
 const count = async (query: ReturnType<typeof sql>) => rowsOf<{ n: number }>(await env.database.db.execute(query))[0].n;
 
 describe('runners racing', () => {
@@ -87,11 +96,7 @@ describe('runners racing', () => {
   }, 120_000);
 
   it('a runner that stops heartbeating loses its lease; another finishes the job', async () => {
-    await env.createProject(org.ownerToken, { slug: 'crash' });
-    const note = await text('kb/notes/a.md', 'a');
-    const gate = await text('kb/gates/g.md', 'g');
-    await upload(env, org.ownerToken, 'crash', [note, gate]);
-    await r.create('crash', { model_partition: 'm', select: selectAll([note], [gate]) });
+    await queueOneJob('crash');
     const crashed = (await r.claim({ projects: ['crash'], worker: 'doomed', lease_seconds: 10 })).json;
     // The runner dies: no heartbeat, and its lease runs out.
     await env.database.db.execute(sql`update review_jobs set lease_expires_at = now() - interval '1 second' where id = ${crashed.job.id}`);
@@ -105,11 +110,7 @@ describe('runners racing', () => {
   });
 
   it('a finalize that waits on the job lock reads the items as they are after the wait: a result stored meanwhile counts', async () => {
-    await env.createProject(org.ownerToken, { slug: 'lock-wait' });
-    const note = await text('kb/notes/a.md', 'a');
-    const gate = await text('kb/gates/g.md', 'g');
-    await upload(env, org.ownerToken, 'lock-wait', [note, gate]);
-    await r.create('lock-wait', { model_partition: 'm', select: selectAll([note], [gate]) });
+    await queueOneJob('lock-wait');
     const { job, lease, items } = (await r.claim({ projects: ['lock-wait'] })).json;
     // Another transaction holds the job, as PUT …/result does, and stores the item's result.
     const other = new pg.Client({ connectionString: env.database.url! });
