@@ -7,7 +7,10 @@ import { ApiError, notFound } from '../platform/errors.js';
 import { decodeCursor, iso, page } from '../platform/schemas.js';
 import { recordAudit } from './audit.js';
 import type { Member } from './auth/principal.js';
-import { roleCeiling, type Role, type Scope } from './auth/scopes.js';
+import {
+  assertMayGrantRole, assertMayMintFor, assertOrgWide, type GrantTarget, MAX_TOKEN_DAYS, mintCeiling, mintProjects, requireTokenManagement,
+} from './auth/grants.js';
+import type { Scope } from './auth/scopes.js';
 import { type AuthConfig, mintToken } from './auth/tokens.js';
 import { inTenant, type TenantContext } from './context.js';
 
@@ -81,64 +84,82 @@ async function projectSlugs(tx: Tx, ids: string[]): Promise<Map<string, string>>
 const isAdmin = (m: Member) => m.scopes.has('org:admin');
 
 /** The identity a new token is for: the caller, another member, or a named service identity. */
-async function tokenSubject(tx: Tx, ctx: TenantContext, auth: AuthConfig, req: CreateTokenRequest): Promise<{ userId: string; role: Role; self: boolean }> {
+async function tokenSubject(tx: Tx, ctx: TenantContext, auth: AuthConfig, req: CreateTokenRequest): Promise<GrantTarget> {
   const { member } = ctx;
   if (req.user_id && req.service) throw new ApiError('validation_failed', 'Give either user_id or service, not both', { errors: [{ path: 'body.service', message: 'exclusive with user_id' }] });
-  if (!req.user_id && !req.service) return { userId: member.userId, role: member.role, self: true };
-  if (req.user_id === member.userId) return { userId: member.userId, role: member.role, self: true };
-  if (!isAdmin(member)) throw new ApiError('insufficient_scope', 'Minting a token for someone else needs the "org:admin" scope', { required_scope: 'org:admin' });
+  if (!req.user_id && !req.service) return { userId: member.userId, role: member.role, kind: 'human' };
   if (req.user_id) {
-    const [row] = await tx.select({ role: orgMemberships.role }).from(orgMemberships).where(eq(orgMemberships.userId, req.user_id));
+    if (req.user_id === member.userId) return { userId: member.userId, role: member.role, kind: 'human' };
+    // Checked before the lookup too, so a caller without org:admin learns nothing about who is a member.
+    if (!isAdmin(member)) throw new ApiError('insufficient_scope', 'Minting a token for someone else needs the "org:admin" scope', { required_scope: 'org:admin' });
+    const [row] = await tx.select({ role: orgMemberships.role, kind: users.kind }).from(orgMemberships)
+      .innerJoin(users, eq(users.id, orgMemberships.userId)).where(eq(orgMemberships.userId, req.user_id));
     if (!row) throw notFound('Member');
-    return { userId: req.user_id, role: row.role, self: false };
+    return { userId: req.user_id, role: row.role, kind: row.kind };
   }
+  if (!isAdmin(member)) throw new ApiError('insufficient_scope', 'Minting a token for a service needs the "org:admin" scope', { required_scope: 'org:admin' });
   // A service identity (runner, agent) is created on first use as a plain member.
   const subject = `service:${req.service}`;
   const [existing] = await tx.select({ id: users.id, role: orgMemberships.role }).from(users)
     .leftJoin(orgMemberships, eq(orgMemberships.userId, users.id))
     .where(and(eq(users.issuer, auth.issuer), eq(users.subject, subject)));
-  if (existing?.role) return { userId: existing.id, role: existing.role, self: false };
+  if (existing?.role) return { userId: existing.id, role: existing.role, kind: 'service' };
+  // Creating the identity grants the member role, and org-wide reach with it.
+  assertOrgWide(member, 'create a service identity');
+  assertMayGrantRole(member, null, 'member');
   const userId = existing?.id ?? (await tx.insert(users).values({
     orgId: member.orgId, issuer: auth.issuer, subject, kind: 'service', displayName: req.service,
   }).returning({ id: users.id }))[0].id;
   await tx.insert(orgMemberships).values({ orgId: member.orgId, userId, role: 'member' });
   await recordAudit(tx, ctx, { action: 'member.add', targetType: 'user', targetId: userId, after: { subject, kind: 'service', role: 'member' } });
-  return { userId, role: 'member', self: false };
+  return { userId, role: 'member', kind: 'service' };
 }
 
+/** Project slugs to ids; a caller narrowed to projects may name only its own. */
+async function requestedProjects(tx: Tx, ctx: TenantContext, slugs: string[] | undefined): Promise<string[] | null> {
+  if (!slugs) return null;
+  const rows = await tx.select({ id: projects.id, slug: projects.slug }).from(projects)
+    .where(and(inArray(projects.slug, slugs), isNull(projects.deletedAt)));
+  const found = new Map(rows.map((r) => [r.slug, r.id]));
+  const narrowed = ctx.member.projectIds;
+  const missing = slugs.filter((s) => !found.has(s) || (narrowed && !narrowed.includes(found.get(s)!)));
+  if (missing.length > 0) {
+    throw new ApiError('validation_failed', `Unknown projects: ${missing.join(', ')}`, { errors: missing.map((s) => ({ path: 'body.projects', message: `no project "${s}"` })) });
+  }
+  return slugs.map((s) => found.get(s)!);
+}
+
+/**
+ * Mint a token. Whoever it is for, it holds no more than the caller's own
+ * token (scopes and projects) and the holder's role allow (auth/grants.ts).
+ */
 export async function createToken(ctx: TenantContext, auth: AuthConfig, req: CreateTokenRequest) {
+  requireTokenManagement(ctx.member);
+  if (req.expires_in_days > MAX_TOKEN_DAYS) {
+    throw new ApiError('validation_failed', `A token lives at most ${MAX_TOKEN_DAYS} days`, { errors: [{ path: 'body.expires_in_days', message: `at most ${MAX_TOKEN_DAYS}` }] });
+  }
   return inTenant(ctx, async (tx) => {
-    const subject = await tokenSubject(tx, ctx, auth, req);
-    // A token never exceeds its holder's role; minting for yourself, it also
-    // never exceeds the token you mint it with.
-    const ceiling = subject.self ? [...ctx.member.scopes] : [...roleCeiling[subject.role]];
+    const target = await tokenSubject(tx, ctx, auth, req);
+    assertMayMintFor(ctx.member, target);
+    const ceiling = mintCeiling(ctx.member, target.role);
     const scopes = req.scopes ?? ceiling;
     const beyond = scopes.filter((s) => !ceiling.includes(s));
     if (beyond.length > 0) {
-      throw new ApiError('validation_failed', `Scopes beyond what the holder may have: ${beyond.join(', ')}`, {
+      throw new ApiError('validation_failed', `Scopes beyond what your token and the holder's role allow: ${beyond.join(', ')}`, {
         errors: beyond.map((s) => ({ path: 'body.scopes', message: `"${s}" exceeds the ceiling` })),
       });
     }
-    let projectIds: string[] | null = null;
-    if (req.projects) {
-      const rows = await tx.select({ id: projects.id, slug: projects.slug }).from(projects)
-        .where(and(inArray(projects.slug, req.projects), isNull(projects.deletedAt)));
-      const found = new Map(rows.map((r) => [r.slug, r.id]));
-      const missing = req.projects.filter((s) => !found.has(s) || (ctx.member.projectIds && !ctx.member.projectIds.includes(found.get(s)!)));
-      if (missing.length > 0) {
-        throw new ApiError('validation_failed', `Unknown projects: ${missing.join(', ')}`, { errors: missing.map((s) => ({ path: 'body.projects', message: `no project "${s}"` })) });
-      }
-      projectIds = req.projects.map((s) => found.get(s)!);
-    } else if (subject.self && ctx.member.projectIds) {
-      projectIds = ctx.member.projectIds;
+    if (scopes.length === 0) {
+      throw new ApiError('forbidden', 'Your token holds none of the scopes the holder\'s role allows, so it can mint nothing for them');
     }
+    const projectIds = mintProjects(ctx.member, await requestedProjects(tx, ctx, req.projects));
     const expiresAt = new Date(ctx.now.getTime() + req.expires_in_days * DAY_MS);
     const { row, secret } = await issueToken(tx, auth, {
-      orgId: ctx.member.orgId, userId: subject.userId, name: req.name, scopes, projectIds, expiresAt, createdBy: ctx.member.userId, now: ctx.now,
+      orgId: ctx.member.orgId, userId: target.userId, name: req.name, scopes, projectIds, expiresAt, createdBy: ctx.member.userId, now: ctx.now,
     });
     const presented = presentToken(row, await projectSlugs(tx, projectIds ?? []));
     await recordAudit(tx, ctx, { action: 'token.create', targetType: 'token', targetId: row.id, after: presented });
-    return { ...presented, token: secret };
+    return { ...presented, max_lifetime_days: MAX_TOKEN_DAYS, token: secret };
   });
 }
 
@@ -150,6 +171,7 @@ export interface ListTokensQuery {
 }
 
 export async function listTokens(ctx: TenantContext, q: ListTokensQuery) {
+  requireTokenManagement(ctx.member);
   const before = decodeCursor<string>(q.cursor, 'string');
   const filters: (SQL | undefined)[] = [
     // Admins see every token; everyone else sees only their own.
@@ -165,6 +187,7 @@ export async function listTokens(ctx: TenantContext, q: ListTokensQuery) {
 }
 
 export async function revokeToken(ctx: TenantContext, tokenId: string) {
+  requireTokenManagement(ctx.member);
   return inTenant(ctx, async (tx) => {
     const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, tokenId));
     if (!row || (!isAdmin(ctx.member) && row.userId !== ctx.member.userId)) throw notFound('Token');

@@ -16,7 +16,13 @@ export interface AuditEntry {
 
 /** Written inside the same transaction as the change it records. */
 export async function recordAudit(tx: Tx, ctx: Pick<TenantContext, 'member' | 'requestId'>, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditLog).values({
+  await recordAudits(tx, ctx, [entry]);
+}
+
+/** Many entries of one change in one statement. */
+export async function recordAudits(tx: Tx, ctx: Pick<TenantContext, 'member' | 'requestId'>, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.insert(auditLog).values(entries.map((entry) => ({
     orgId: ctx.member.orgId,
     actorUserId: ctx.member.userId,
     actorTokenId: ctx.member.tokenId,
@@ -27,7 +33,7 @@ export async function recordAudit(tx: Tx, ctx: Pick<TenantContext, 'member' | 'r
     before: entry.before ?? null,
     after: entry.after ?? null,
     requestId: ctx.requestId,
-  });
+  })));
 }
 
 export interface AuditQuery {

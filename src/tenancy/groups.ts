@@ -5,6 +5,7 @@ import type { Tx } from '../platform/db.js';
 import { notFound } from '../platform/errors.js';
 import { decodeCursor, iso, page } from '../platform/schemas.js';
 import { recordAudit } from './audit.js';
+import { assertOrgWide } from './auth/grants.js';
 import { inTenant, type TenantContext } from './context.js';
 
 type GroupRow = typeof groups.$inferSelect;
@@ -48,6 +49,8 @@ async function loadGroupAndMember(tx: Tx, groupId: string, userId: string) {
 }
 
 export async function addGroupMember(ctx: TenantContext, groupId: string, userId: string) {
+  // A group opens every project shared with it, not only the caller's.
+  assertOrgWide(ctx.member, 'change group memberships');
   return inTenant(ctx, async (tx) => {
     await loadGroupAndMember(tx, groupId, userId);
     const added = await tx.insert(groupMemberships).values({ orgId: ctx.member.orgId, groupId, userId }).onConflictDoNothing().returning();
@@ -57,6 +60,7 @@ export async function addGroupMember(ctx: TenantContext, groupId: string, userId
 }
 
 export async function removeGroupMember(ctx: TenantContext, groupId: string, userId: string) {
+  assertOrgWide(ctx.member, 'change group memberships');
   await inTenant(ctx, async (tx) => {
     const [group] = await tx.select().from(groups).where(eq(groups.id, groupId));
     if (!group) throw notFound('Group');

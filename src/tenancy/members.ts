@@ -1,11 +1,12 @@
 // Org members: who belongs to the org and with which role.
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { orgMemberships, users } from '../../drizzle/schema.js';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { apiTokens, orgMemberships, users } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { decodeCursor, iso, page } from '../platform/schemas.js';
-import { recordAudit } from './audit.js';
-import { type Role, roleRank } from './auth/scopes.js';
+import { recordAudit, recordAudits } from './audit.js';
+import { assertMayGrantRole } from './auth/grants.js';
+import type { Role } from './auth/scopes.js';
 import type { AuthConfig } from './auth/tokens.js';
 import { inTenant, type TenantContext } from './context.js';
 
@@ -28,11 +29,8 @@ async function loadMember(tx: Tx, userId: string): Promise<MemberRow> {
   return row;
 }
 
-/** Only an owner may create, change or remove an owner. */
 function guardRoleChange(ctx: TenantContext, from: Role | null, to: Role | null) {
-  const touchesOwner = from === 'owner' || to === 'owner';
-  if (touchesOwner && ctx.member.role !== 'owner') throw new ApiError('forbidden', 'Only an owner may grant, change or remove the owner role');
-  if (to && roleRank[to] > roleRank[ctx.member.role]) throw new ApiError('forbidden', `You cannot grant a role above your own (${ctx.member.role})`);
+  assertMayGrantRole(ctx.member, from, to);
 }
 
 async function assertNotLastOwner(tx: Tx, userId: string) {
@@ -88,13 +86,28 @@ export async function updateMember(ctx: TenantContext, userId: string, req: { ro
   });
 }
 
-/** Removing a membership ends every token the member holds on the next request. */
+/**
+ * Removing a membership revokes every token the member holds, in the same
+ * transaction, so re-adding the member (or re-creating a service of the
+ * same name) brings none of them back. (The token lookup also refuses a
+ * token older than its holder's membership: migration 0010.)
+ */
 export async function removeMember(ctx: TenantContext, userId: string) {
   await inTenant(ctx, async (tx) => {
     const before = await loadMember(tx, userId);
     guardRoleChange(ctx, before.role, null);
     if (before.role === 'owner') await assertNotLastOwner(tx, userId);
     await tx.delete(orgMemberships).where(and(eq(orgMemberships.userId, userId)));
-    await recordAudit(tx, ctx, { action: 'member.remove', targetType: 'user', targetId: userId, before: presentMember(before) });
+    const revoked = await tx.update(apiTokens)
+      .set({ revokedAt: ctx.now.toISOString(), revokedBy: ctx.member.userId })
+      .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id, name: apiTokens.name });
+    await recordAudits(tx, ctx, [
+      { action: 'member.remove', targetType: 'user', targetId: userId, before: presentMember(before), after: { revoked_tokens: revoked.length } },
+      ...revoked.map((token) => ({
+        action: 'token.revoke', targetType: 'token', targetId: token.id,
+        before: { id: token.id, name: token.name, user_id: userId }, after: { revoked_at: ctx.now.toISOString(), reason: 'member.remove' },
+      })),
+    ]);
   });
 }

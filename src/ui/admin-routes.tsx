@@ -8,6 +8,7 @@ import { RegistryBody } from '../registry/routes/schemas.js';
 import { getRegistry, syncRegistry } from '../registry/service.js';
 import { listAudit } from '../tenancy/audit.js';
 import { createToken, listTokens, revokeToken } from '../tenancy/api-tokens.js';
+import { MAX_TOKEN_DAYS } from '../tenancy/auth/grants.js';
 import { scopes as ALL_SCOPES } from '../tenancy/auth/scopes.js';
 import { CreateTokenBody } from '../tenancy/routes/schemas.js';
 import { applyFormChange, field, fields, parseWith } from './data/forms.js';
@@ -85,10 +86,10 @@ adminRoutes.get('/tokens', async (c) => {
       <form method="post" action="/ui/tokens" id="mint-form"><Csrf value={c.get('csrf')} />
         <fieldset><legend>Mint a token</legend>
           <p><label>Name <input type="text" name="name" required maxlength={200} /></label>
-            <label>Expires in days <input type="number" name="expires_in_days" value="30" min={1} max={3650} /></label>
+            <label>Expires in days <input type="number" name="expires_in_days" value="30" min={1} max={MAX_TOKEN_DAYS} /> (at most {MAX_TOKEN_DAYS})</label>
             {admin && <label>For a service identity (optional) <input type="text" name="service" placeholder="runner-1" /></label>}</p>
-          <p>Scopes (none ticked: everything the holder may have):</p>
-          <p>{ALL_SCOPES.filter((s) => admin || ctx.member.scopes.has(s)).map((s) => <label><input type="checkbox" name="scopes" value={s} /> {s}</label>)}</p>
+          <p>Scopes (none ticked: everything the holder may have that your token holds too):</p>
+          <p>{ALL_SCOPES.filter((s) => ctx.member.scopes.has(s)).map((s) => <label><input type="checkbox" name="scopes" value={s} /> {s}</label>)}</p>
           <button type="submit" class="primary">Mint</button>
         </fieldset>
       </form>

@@ -95,10 +95,15 @@ export class TestEnv {
 
   /** Add a member with a role and mint them a token (as the org's owner). */
   async addMember(org: OrgFixture, role: 'owner' | 'admin' | 'member' | 'viewer', tokenBody: Record<string, unknown> = {}): Promise<MemberFixture> {
-    const added = await this.request('POST', '/v1/org/members', { token: org.ownerToken, body: { subject: this.unique(role), role } });
+    // Nobody mints for an owner but that owner: a second owner is added as an admin, given a token, then promoted.
+    const added = await this.request('POST', '/v1/org/members', { token: org.ownerToken, body: { subject: this.unique(role), role: role === 'owner' ? 'admin' : role } });
     if (added.status !== 201) throw new Error(`addMember failed: ${added.status} ${added.text}`);
     const minted = await this.request('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: `${role} token`, user_id: added.json.user_id, ...tokenBody } });
     if (minted.status !== 201) throw new Error(`mint failed: ${minted.status} ${minted.text}`);
+    if (role === 'owner') {
+      const promoted = await this.request('PATCH', `/v1/org/members/${added.json.user_id}`, { token: org.ownerToken, body: { role } });
+      if (promoted.status !== 200) throw new Error(`promote failed: ${promoted.status} ${promoted.text}`);
+    }
     return { userId: added.json.user_id, token: minted.json.token, tokenId: minted.json.id };
   }
 

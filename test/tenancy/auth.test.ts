@@ -118,15 +118,17 @@ describe('minted tokens', () => {
     expect(tooMuch.json.errors[0].path).toBe('body.scopes');
     const self = await env.request('POST', '/v1/org/tokens', { token: viewer.token, body: { name: 'mine' } });
     expect(self.status).toBe(201);
-    expect(self.json.scopes).toEqual(['freshness:read']);
+    expect(self.json.scopes).toEqual(['freshness:read', 'tokens:write']);
     const forOther = await env.request('POST', '/v1/org/tokens', { token: viewer.token, body: { name: 'x', user_id: org.ownerId } });
     expect(forOther.status).toBe(403);
   });
 
   it('a narrowed token cannot mint a wider one', async () => {
-    const narrow = await env.request('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'narrow', scopes: ['freshness:read'] } });
+    const narrow = await env.request('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'narrow', scopes: ['freshness:read', 'tokens:write'] } });
     const wider = await env.request('POST', '/v1/org/tokens', { token: narrow.json.token, body: { name: 'wider', scopes: ['org:admin'] } });
     expect(wider.status).toBe(422);
+    const same = await env.request('POST', '/v1/org/tokens', { token: narrow.json.token, body: { name: 'same' } });
+    expect(same.json.scopes).toEqual(['freshness:read', 'tokens:write']);
   });
 
   it('members see and revoke only their own tokens', async () => {

@@ -78,6 +78,29 @@ describe('orgs', () => {
     expect(after.headers.get('www-authenticate')).toMatch(/^Bearer/);
   });
 
+  it('nobody obtains more than they hold: an admin cannot mint for an owner; a narrowed token passes its narrowing on', async () => {
+    const admin = await call('POST', '/v1/org/members', { token: org.ownerToken, body: { subject: unique('admin'), role: 'admin' } });
+    const adminToken = (await call('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'a', user_id: admin.json.user_id } })).json.token;
+    const forOwner = await call('POST', '/v1/org/tokens', { token: adminToken, body: { name: 'grab', user_id: org.ownerId } });
+    expect(forOwner.status, forOwner.text).toBe(403);
+    const project = (await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug: unique('p') } })).json.slug;
+    const narrowed = await call('POST', '/v1/org/tokens', { token: adminToken, body: { name: 'n', scopes: ['org:admin', 'tokens:write'], projects: [project] } });
+    const runner = await call('POST', '/v1/org/tokens', { token: narrowed.json.token, body: { name: 'r', user_id: admin.json.user_id } });
+    expect(runner.status, runner.text).toBe(201);
+    expect(runner.json).toMatchObject({ projects: [project], scopes: ['org:admin', 'tokens:write'] });
+    const readOnly = await call('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'ro', scopes: ['freshness:read'] } });
+    expect((await call('GET', '/v1/org/tokens', { token: readOnly.json.token })).status).toBe(403);
+  });
+
+  it('removing a member revokes their tokens; re-adding brings none back', async () => {
+    const subject = unique('carol');
+    const added = await call('POST', '/v1/org/members', { token: org.ownerToken, body: { subject, role: 'member' } });
+    const token = (await call('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'c', user_id: added.json.user_id } })).json.token;
+    expect((await call('DELETE', `/v1/org/members/${added.json.user_id}`, { token: org.ownerToken })).status).toBe(204);
+    expect((await call('POST', '/v1/org/members', { token: org.ownerToken, body: { subject, role: 'member' } })).status).toBe(201);
+    expect((await call('GET', '/v1/org', { token })).status).toBe(401);
+  });
+
   it('the audit log records a change', async () => {
     const added = await call('POST', '/v1/org/members', { token: org.ownerToken, body: { subject: unique('bob'), role: 'viewer' } });
     expect(added.status, added.text).toBe(201);

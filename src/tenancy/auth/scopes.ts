@@ -8,6 +8,8 @@ export const scopes = [
   'projects:write',
   'registry:admin',
   'org:admin',
+  // Mint, list and revoke your own tokens (org:admin covers everyone's).
+  'tokens:write',
 ] as const;
 
 export type Scope = (typeof scopes)[number];
@@ -19,8 +21,8 @@ export const roles: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 export const roleCeiling: Record<Role, readonly Scope[]> = {
   owner: scopes,
   admin: scopes,
-  member: ['snapshots:write', 'freshness:read', 'jobs:write', 'jobs:run', 'acceptance:write', 'projects:write'],
-  viewer: ['freshness:read'],
+  member: ['snapshots:write', 'freshness:read', 'jobs:write', 'jobs:run', 'acceptance:write', 'projects:write', 'tokens:write'],
+  viewer: ['freshness:read', 'tokens:write'],
 };
 
 export const roleRank: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };

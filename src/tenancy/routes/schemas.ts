@@ -1,6 +1,7 @@
 // Request and response shapes of the tenancy routes.
 import { z } from '@hono/zod-openapi';
 import { Slug, Timestamp, Uuid } from '../../platform/schemas.js';
+import { MAX_TOKEN_DAYS } from '../auth/grants.js';
 import { roles, scopes } from '../auth/scopes.js';
 
 export const RoleSchema = z.enum(roles as [string, ...string[]]).openapi('Role');
@@ -62,14 +63,23 @@ export const TokenSchema = z.object({
   created_by: Uuid.nullable(), created_at: Timestamp, expires_at: Timestamp, revoked_at: Timestamp.nullable(), last_used_at: Timestamp.nullable(),
 }).openapi('Token');
 
-export const CreatedToken = TokenSchema.extend({ token: z.string().openapi({ description: 'The JWT; shown once, never stored' }) }).openapi('CreatedToken');
+export const CreatedToken = TokenSchema.extend({
+  max_lifetime_days: z.number().int().openapi({ description: 'The longest any minted token may live; `expires_at` is never later' }),
+  token: z.string().openapi({ description: 'The JWT; shown once, never stored' }),
+}).openapi('CreatedToken');
 
 export const CreateTokenBody = z.object({
   name: Text(200),
-  scopes: z.array(ScopeSchema).min(1).max(20).optional().openapi({ description: 'Defaults to everything the holder may have' }),
-  projects: z.array(Slug).min(1).max(100).optional().openapi({ description: 'Limit the token to these projects' }),
-  expires_in_days: z.number().int().min(1).max(3650).default(90),
-  user_id: Uuid.optional().openapi({ description: 'Mint for another member (org:admin)' }),
+  scopes: z.array(ScopeSchema).min(1).max(20).optional().openapi({
+    description: 'Defaults to everything the holder\'s role allows that the calling token holds too; never more than either',
+  }),
+  projects: z.array(Slug).min(1).max(100).optional().openapi({
+    description: 'Limit the token to these projects. A caller limited to projects may name only its own, and by default passes its limit on',
+  }),
+  expires_in_days: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(90).openapi({ description: `Lifetime in days, at most ${MAX_TOKEN_DAYS}` }),
+  user_id: Uuid.optional().openapi({
+    description: 'Mint for another member (org:admin): only for a member the caller outranks; nobody mints for an owner but that owner',
+  }),
   service: Slug.optional().openapi({ description: 'Mint for a service identity such as a runner (org:admin); created on first use' }),
 }).strict().openapi('CreateToken');
 
