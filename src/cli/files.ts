@@ -1,12 +1,14 @@
 // The knowledge base on disk: which files are notes and gates, their exact
 // texts and hashes, and which gates apply to which notes.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import frontMatter from 'front-matter';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import type { Config } from './config.js';
+import { CliError } from './errors.js';
 
 export interface FileText { path: string; body: string; sha256: string }
 
@@ -20,13 +22,46 @@ async function read(root: string, patterns: string[]): Promise<FileText[]> {
   }));
 }
 
+/**
+ * A path a person typed, as the knowledge base names it: relative to the
+ * working directory (as a shell completes it), else relative to the root
+ * (as `status` prints it). A path outside the root is refused.
+ */
+export function kbPath(config: Config, typed: string, cwd = process.cwd()): string {
+  const fromCwd = relative(config.root, resolve(cwd, typed)).split(sep).join('/');
+  const inside = fromCwd !== '' && !fromCwd.startsWith('..') && !isAbsolute(fromCwd);
+  if (inside && existsSync(join(config.root, fromCwd))) return fromCwd;
+  if (!isAbsolute(typed) && existsSync(join(config.root, typed))) return typed.split(sep).join('/');
+  if (inside) return fromCwd;
+  throw new CliError(`${typed} is outside the knowledge base (${config.root})`);
+}
+
 export interface Workspace { notes: FileText[]; gates: FileText[] }
+
+/**
+ * A glob that matches no file is a misconfiguration, not an empty knowledge
+ * base: left alone, `status` would report "0 pairs" and pass a CI job.
+ * Each positive pattern must match something ("!" patterns only exclude).
+ */
+async function refuseEmptyGlobs(root: string, field: 'notes' | 'gates', patterns: string[]) {
+  for (const pattern of patterns.filter((p) => !p.startsWith('!'))) {
+    const found = await glob([pattern], { cwd: root, onlyFiles: true, dot: false });
+    if (found.length === 0) {
+      throw new CliError(`"${field}" in gatehouse.json: the glob ${JSON.stringify(pattern)} matches no file under ${root}`,
+        'globs are relative to the folder of gatehouse.json, e.g. "kb/notes/**/*.md"');
+    }
+  }
+}
 
 export async function readWorkspace(config: Config): Promise<Workspace> {
   const [notes, gates] = await Promise.all([read(config.root, config.notes), read(config.root, config.gates)]);
+  await refuseEmptyGlobs(config.root, 'notes', config.notes);
+  await refuseEmptyGlobs(config.root, 'gates', config.gates);
   // A file matched as a gate is not also a note.
   const gatePaths = new Set(gates.map((g) => g.path));
-  return { notes: notes.filter((n) => !gatePaths.has(n.path)), gates };
+  const onlyNotes = notes.filter((n) => !gatePaths.has(n.path));
+  if (onlyNotes.length === 0) throw new CliError('"notes" in gatehouse.json matches only files that "gates" matches too: there is no note to review');
+  return { notes: onlyNotes, gates };
 }
 
 const list = (x: string | string[]) => (Array.isArray(x) ? x : [x]);

@@ -69,12 +69,13 @@ export function program(run: (code: Promise<number>) => void): Command {
   p.command('work').description('claim queued jobs, run the adapter on each item, push results and finalize')
     .addOption(json)
     .option('--once', 'process at most one job, then exit')
+    .option('--drain', 'stop when the queue is empty (exit 0 if every job succeeded): for scripts and CI')
     .option('--max-jobs <n>', 'stop after this many jobs', int)
     .option('--concurrency <n>', 'jobs at a time', int, 1)
     .option('--runner <name>', 'claim jobs for this runner (default: "runner" in gatehouse.json)')
     .option('--wait <seconds>', 'long-poll this long for a job per claim', int)
     .option('--lease <seconds>', 'lease length (10-3600; default twice the adapter timeout, at least 60): how soon a crashed runner\'s job goes back to the queue', int)
-    .addHelpText('after', '\nExamples:\n  gatehouse work                 # until Ctrl-C\n  gatehouse work --once          # one job, then exit\n  gatehouse work --concurrency 4 --max-jobs 100')
+    .addHelpText('after', '\nExamples:\n  gatehouse work                 # until Ctrl-C\n  gatehouse work --once          # one job, then exit\n  gatehouse work --drain         # until the queue is empty\n  gatehouse work --concurrency 4 --max-jobs 100')
     .action((o) => run(commands.work().then((m) => m.work(o))));
 
   p.command('ack').description('accept changed texts without a review: one pair, or every trivial change')
@@ -138,7 +139,24 @@ export function program(run: (code: Promise<number>) => void): Command {
   return p;
 }
 
+/**
+ * `gatehouse status | head`: the reader went away, which is not an error.
+ * Exit quietly with what the command has decided so far.
+ */
+let pipesWatched = false;
+function quietOnClosedPipe() {
+  if (pipesWatched) return;
+  pipesWatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   let pending: Promise<number> | undefined;
   const p = program((code) => { pending = code; });
   try {

@@ -231,17 +231,20 @@ function reviewEvent(job: JobRow, i: ItemRow, sha: { note: string; gate: string 
   };
 }
 
-/** Telemetry is evidence: a model other than the job's runner model is a warning, nothing more. */
+/**
+ * Telemetry is evidence: a model other than the job's runner model is a
+ * warning, nothing more. One warning per model observed, with its count,
+ * not one per item: a job of 42 items run by the wrong model says so once.
+ */
 function telemetryWarnings(job: JobRow, items: ItemRow[]): string[] {
-  const warnings: string[] = [];
+  const observedCounts = new Map<string, number>();
   for (const item of items) {
     const t = (item.telemetry ?? {}) as Record<string, unknown>;
     const observed = typeof t.model === 'string' ? t.model : typeof t.observed_model === 'string' ? t.observed_model : null;
-    if (observed && job.runnerModel && observed !== job.runnerModel) {
-      warnings.push(`item ${item.ordinal} (${item.notePath} x ${item.gatePath}) reports model ${observed}, not the job's runner model ${job.runnerModel}`);
-    }
+    if (observed && job.runnerModel && observed !== job.runnerModel) observedCounts.set(observed, (observedCounts.get(observed) ?? 0) + 1);
   }
-  return warnings;
+  return [...observedCounts].map(([observed, n]) =>
+    `${n} of ${items.length} item(s) report model ${observed}, not the job's runner model ${job.runnerModel}`);
 }
 
 /**

@@ -155,7 +155,7 @@ describe('claim, results and finalize', () => {
     const { finalized } = await work(slug, 'pass', { model: 'model-b', tokens: 1200 });
     expect(finalized.json.status).toBe('succeeded');
     expect(finalized.json.model_partition).toBe('m');
-    expect(finalized.json.warnings.join(' ')).toMatch(/reports model model-b, not the job's runner model model-a/);
+    expect(finalized.json.warnings).toContain("1 of 1 item(s) report model model-b, not the job's runner model model-a");
   });
 
   it('only the lease holder writes; a wrong lease is 409', async () => {
@@ -168,6 +168,23 @@ describe('claim, results and finalize', () => {
     expect((await r.finalize(job.id, stranger)).status).toBe(409);
     const beat = await r.heartbeat(job.id, lease.id, 600);
     expect(new Date(beat.json.lease.expires_at).getTime()).toBeGreaterThan(new Date(lease.expires_at).getTime());
+  });
+
+  it('a release puts the job back in the queue unharmed: no attempt counted, results kept, only by its lease holder', async () => {
+    const { slug, notes, gates } = await kb(1, 2);
+    await r.create(slug, { model_partition: 'm', select: selectAll(notes, gates) });
+    const { job, items, lease } = (await r.claim({ projects: [slug] })).json;
+    expect((await r.result(job.id, items[0].id, lease.id)).status).toBe(200);
+    expect((await r.release(job.id, crypto.randomUUID())).json.code).toBe('lease_lost');
+    const released = await r.release(job.id, lease.id);
+    expect(released.status).toBe(200);
+    expect(released.json).toMatchObject({ id: job.id, status: 'queued', attempts: 0 });
+    // The old lease is over: it can neither write nor release again.
+    expect((await r.release(job.id, lease.id)).status).toBe(409);
+    expect((await r.result(job.id, items[1].id, lease.id)).json.code).toBe('lease_lost');
+    const again = (await r.claim({ projects: [slug] })).json;
+    expect(again.job.id).toBe(job.id);
+    expect(again.items.map((i: { status: string }) => i.status)).toEqual(['done', 'pending']);
   });
 
   it('claims by priority then age, only for the runner asked, and answers 204 when there is nothing', async () => {

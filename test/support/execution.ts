@@ -8,6 +8,7 @@ export function runnerCalls(env: TestEnv, token: string) {
       env.request('POST', `/v1/projects/${project}/jobs`, { token, body: { runner: 'exec', ...body }, headers }),
     claim: (body: Record<string, unknown> = {}) => env.request('POST', '/v1/jobs/claim', { token, body: { runner: 'exec', ...body } }),
     heartbeat: (job: string, lease: string, seconds = 300) => env.request('POST', `/v1/jobs/${job}/heartbeat`, { token, body: { lease_id: lease, lease_seconds: seconds } }),
+    release: (job: string, lease: string) => env.request('POST', `/v1/jobs/${job}/release`, { token, body: { lease_id: lease } }),
     result: (job: string, item: string, lease: string, outcome = 'pass', artifact = `## Result: ${outcome.toUpperCase()}`, telemetry?: Record<string, unknown>) =>
       env.request('PUT', `/v1/jobs/${job}/items/${item}/result`, { token, body: { lease_id: lease, outcome, artifact, ...(telemetry ? { telemetry } : {}) } }),
     finalize: (job: string, lease: string) => env.request('POST', `/v1/jobs/${job}/finalize`, { token, body: { lease_id: lease } }),

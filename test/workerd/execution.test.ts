@@ -38,6 +38,20 @@ describe('execution in workerd', () => {
     expect((await call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'exec', projects: [project], wait_seconds: 1 } })).status).toBe(204);
   });
 
+  it('a release gives the job back to the queue unharmed, and the next claim gets it', async () => {
+    const note = await file('kb/notes/released.md', '# Released\n');
+    const gate = await file('kb/gates/g.md', '# G\n');
+    await call('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, body: { files: [note, gate] } });
+    const select = { notes: [{ path: note.path, sha256: note.sha256 }], gates: [{ path: gate.path, sha256: gate.sha256 }] };
+    expect((await call('POST', `/v1/projects/${project}/jobs`, { token: org.ownerToken, body: { runner: 'released', model_partition: 'm', select } })).status).toBe(201);
+    const claim = () => call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'released', projects: [project], wait_seconds: 1 } });
+    const first = (await claim()).json;
+    const released = await call('POST', `/v1/jobs/${first.job.id}/release`, { token: org.ownerToken, body: { lease_id: first.lease.id } });
+    expect(released.status, released.text).toBe(200);
+    expect(released.json).toMatchObject({ status: 'queued', attempts: 0 });
+    expect((await claim()).json.job.id).toBe(first.job.id);
+  });
+
   it('batched: claim/batch takes several jobs, finalize/batch stores their results and finalizes them together', async () => {
     const gate = await file('kb/gates/g.md', '# G\n');
     const notes = await Promise.all([1, 2, 3].map((i) => file(`kb/notes/batch-${i}.md`, `# Batch ${i}\n`)));

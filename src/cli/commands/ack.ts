@@ -1,7 +1,7 @@
 // gatehouse ack: accept changed texts without a review — one pair, or every
 // trivial change (what the gates do not watch).
 import { CliError } from '../errors.js';
-import { readWorkspace, selection } from '../files.js';
+import { kbPath, readWorkspace, selection } from '../files.js';
 import { color, openSession, printJson } from '../session.js';
 import { freshness } from './status.js';
 import { pushTexts } from './push.js';
@@ -10,7 +10,9 @@ export async function ack(opts: { trivial?: boolean; dryRun?: boolean; reason?: 
   if (opts.trivial) {
     const s = await openSession();
     const ws = await readWorkspace(s.config);
-    if (!opts.dryRun) await pushTexts(s, [...ws.notes, ...ws.gates]);
+    // A dry run uploads the texts too (it changes no acceptance), so it and
+    // the real run judge the same texts and always agree.
+    await pushTexts(s, [...ws.notes, ...ws.gates]);
     const { body } = await s.api.post<{ acked: number; qualifying: { note_path: string; gate_path: string; changed: string[] }[]; not_qualifying: { note_path: string; gate_path: string; reason: string; changed?: string[] }[] }>(
       `${s.project}/acks/trivial`,
       { model_partition: opts.partition ?? s.config.partition, dry_run: Boolean(opts.dryRun), ...(opts.reason ? { reason: opts.reason } : {}), ...selection(s.config, ws) },
@@ -26,9 +28,11 @@ export async function ack(opts: { trivial?: boolean; dryRun?: boolean; reason?: 
   if (!opts.note || !opts.gate) throw new CliError('Name a note and a gate, or use --trivial', 'gatehouse ack <note> <gate> --reason "why"');
   if (!opts.reason) throw new CliError('An ack needs a reason', 'add --reason "why this change needs no review"');
   const { s, ws, answer } = await freshness(opts.partition);
-  const pair = answer.pairs.find((p) => p.note_path === opts.note && p.gate_path === opts.gate);
-  if (!pair) throw new CliError(`${opts.note} x ${opts.gate} is not stale under ${answer.model_partition}`, 'gatehouse status lists what is');
-  if (pair.status !== 'stale') throw new CliError(`${opts.note} x ${opts.gate} was never reviewed under ${answer.model_partition}: review it (gatehouse enqueue) rather than ack it`);
+  const note = kbPath(s.config, opts.note);
+  const gate = kbPath(s.config, opts.gate);
+  const pair = answer.pairs.find((p) => p.note_path === note && p.gate_path === gate);
+  if (!pair) throw new CliError(`${note} x ${gate} is not stale under ${answer.model_partition}`, 'gatehouse status lists what is');
+  if (pair.status !== 'stale') throw new CliError(`${note} x ${gate} was never reviewed under ${answer.model_partition}: review it (gatehouse enqueue) rather than ack it`);
   await pushTexts(s, [...ws.notes, ...ws.gates].filter((t) => t.path === pair.note_path || t.path === pair.gate_path));
   const { body } = await s.api.post(`${s.project}/acks`, {
     model_partition: answer.model_partition, reason: opts.reason,

@@ -4,11 +4,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PROMPT } from '../adapters.js';
 import { ApiClient } from '../client.js';
-import { CONFIG_FILE, saveToken } from '../config.js';
+import { CONFIG_FILE, loadConfig, saveToken } from '../config.js';
+import { kbPath } from '../files.js';
 import { CliError } from '../errors.js';
 import { color, openSession, printJson } from '../session.js';
 import { listAccepted, readPaths } from '../accepted.js';
 import { freshness } from './status.js';
+import { pushTexts } from './push.js';
 import { loginWeb } from '../web.js';
 
 export async function init(opts: { api: string; project: string; partition: string; force?: boolean }): Promise<number> {
@@ -56,7 +58,6 @@ export async function login(opts: { api?: string; token?: string; web?: boolean;
 }
 
 async function openSessionConfigOnly() {
-  const { loadConfig } = await import('../config.js');
   return loadConfig(process.cwd());
 }
 
@@ -73,10 +74,15 @@ function readStdin(): Promise<string> {
   });
 }
 
-export async function diff(opts: { note: string; gate?: string; json?: boolean; partition?: string }): Promise<number> {
+export async function diff(typed: { note: string; gate?: string; json?: boolean; partition?: string }): Promise<number> {
+  const config = await loadConfig(process.cwd());
+  const opts = { ...typed, note: kbPath(config, typed.note), gate: typed.gate ? kbPath(config, typed.gate) : undefined };
   const { s, ws, answer } = await freshness(opts.partition);
   const pairs = answer.pairs.filter((p) => p.note_path === opts.note && (!opts.gate || p.gate_path === opts.gate));
   if (!ws.notes.some((n) => n.path === opts.note)) throw new CliError(`${opts.note} is not one of the notes gatehouse.json names`);
+  // The server diffs texts it holds: upload this note's and its gates' first.
+  const involved = new Set(pairs.flatMap((p) => [p.note_path, p.gate_path]));
+  await pushTexts(s, [...ws.notes, ...ws.gates].filter((t) => involved.has(t.path)));
   const out = [];
   for (const p of pairs) {
     const q = new URLSearchParams({ note_path: p.note_path, gate_path: p.gate_path, model_partition: answer.model_partition, note_sha256: p.note_sha256, gate_sha256: p.gate_sha256 });
@@ -94,7 +100,7 @@ export async function diff(opts: { note: string; gate?: string; json?: boolean; 
 
 export async function retire(opts: { paths: string[]; reason?: string; json?: boolean; detect?: boolean; dryRun?: boolean }): Promise<number> {
   const s = await openSession();
-  let paths = opts.paths;
+  let paths = opts.paths.map((p) => kbPath(s.config, p));
   if (opts.detect) {
     // Every path some current acceptance names (any partition) whose file is gone.
     const accepted = await listAccepted(s);

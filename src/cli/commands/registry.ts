@@ -7,6 +7,16 @@ import { color, openSession, printJson } from '../session.js';
 
 interface Plan { changes: { kind: string; from?: unknown; to?: unknown }[]; refusals: { change: { kind: string }; reason: string }[] }
 
+/** A sync is all or nothing: with any refusal, nothing would apply, and the line says so. */
+export function summaryOf(action: 'diff' | 'sync', plan: Plan): string {
+  const n = plan.changes.length;
+  if (plan.refusals.length > 0) {
+    return `${n} change(s) planned, ${plan.refusals.length} refused: ${action === 'sync' ? 'nothing was applied' : 'a sync would apply nothing'}`;
+  }
+  if (n === 0) return 'the server already matches the file';
+  return action === 'sync' ? `applied ${n} change(s)` : `${n} change(s) would apply`;
+}
+
 export async function registry(action: 'pull' | 'diff' | 'sync', opts: { json?: boolean }): Promise<number> {
   const s = await openSession();
   const file = join(s.config.root, s.config.registry);
@@ -30,7 +40,7 @@ export async function registry(action: 'pull' | 'diff' | 'sync', opts: { json?: 
   else {
     for (const c of body.plan.changes) process.stdout.write(`${color.cyan(c.kind.padEnd(20))} ${JSON.stringify(c.to ?? c.from)}\n`);
     for (const r of body.plan.refusals) process.stdout.write(`${color.red('refused')} ${r.change.kind}: ${r.reason}\n`);
-    process.stdout.write(body.plan.changes.length === 0 ? 'the server already matches the file\n' : action === 'sync' ? `applied ${body.plan.changes.length} change(s)\n` : `${body.plan.changes.length} change(s) would apply\n`);
+    process.stdout.write(`${summaryOf(action, body.plan)}\n`);
   }
-  return action === 'diff' && body.plan.changes.length > 0 ? 1 : 0;
+  return action === 'diff' && (body.plan.changes.length > 0 || body.plan.refusals.length > 0) ? 1 : 0;
 }

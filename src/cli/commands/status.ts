@@ -3,6 +3,7 @@ import { EXIT } from '../errors.js';
 import { readWorkspace, selection } from '../files.js';
 import { readPaths } from '../accepted.js';
 import { color, openSession, printJson } from '../session.js';
+import { pushTexts } from './push.js';
 
 export const STATUS_FORMAT = 'gatehouse-freshness-status/1';
 
@@ -38,7 +39,8 @@ export async function acceptedFreshness(partition?: string) {
 }
 
 export async function status(opts: { json?: boolean; diff?: boolean; partition?: string; accepted?: boolean }): Promise<number> {
-  const { s, answer, deleted } = opts.accepted ? await acceptedFreshness(opts.partition) : { ...(await freshness(opts.partition)), deleted: [] as string[] };
+  const context = opts.accepted ? await acceptedFreshness(opts.partition) : { ...(await freshness(opts.partition)), deleted: [] as string[] };
+  const { s, answer, deleted } = context;
   if (deleted.length > 0 && !opts.json) {
     process.stdout.write(`${deleted.length} accepted file(s) are gone from disk: \`gatehouse retire --detect\` retires them
 `);
@@ -61,6 +63,11 @@ export async function status(opts: { json?: boolean; diff?: boolean; partition?:
       warnings: answer.warnings,
     });
     return code;
+  }
+  if (opts.diff && 'ws' in context) {
+    // The server diffs texts it holds: upload the stale pairs' texts first.
+    const involved = new Set(answer.pairs.filter((p) => p.status === 'stale').flatMap((p) => [p.note_path, p.gate_path]));
+    await pushTexts(s, [...context.ws.notes, ...context.ws.gates].filter((t) => involved.has(t.path)));
   }
   const byNote = new Map<string, Pair[]>();
   for (const p of answer.pairs) {

@@ -1,4 +1,4 @@
-// POST /v1/jobs/claim · POST /v1/jobs/{job}/heartbeat · PUT /v1/jobs/{job}/items/{item}/result · POST /v1/jobs/{job}/finalize
+// POST /v1/jobs/claim · POST /v1/jobs/{job}/heartbeat · POST /v1/jobs/{job}/release · PUT /v1/jobs/{job}/items/{item}/result · POST /v1/jobs/{job}/finalize
 import { createRoute } from '@hono/zod-openapi';
 import { createRouter } from '../../platform/router.js';
 import { jsonBody, jsonContent, problems } from '../../platform/schemas.js';
@@ -6,7 +6,8 @@ import { tenantContext } from '../../tenancy/context.js';
 import { claimJob } from '../claim.js';
 import { finalizeJob } from '../finalize.js';
 import { extendLease, putResult } from '../jobs.js';
-import { ClaimBody, ClaimedJob, FinalizeBody, FinalizedJob, HeartbeatBody, ItemParams, JobParam, LeaseSchema, ResultBody, ResultReply } from './schemas.js';
+import { releaseJob } from '../release.js';
+import { ClaimBody, ClaimedJob, FinalizeBody, FinalizedJob, HeartbeatBody, ItemParams, JobParam, JobSchema, LeaseSchema, ReleaseBody, ResultBody, ResultReply } from './schemas.js';
 
 const claimRoute = createRoute({
   method: 'post', path: '/jobs/claim', operationId: 'claimJob', tags: ['execution'],
@@ -24,6 +25,13 @@ const heartbeatRoute = createRoute({
   summary: 'Extend the lease (its holder only) (jobs:run)',
   request: { params: JobParam, ...jsonBody(HeartbeatBody) },
   responses: { 200: { description: 'The extended lease', content: jsonContent(LeaseSchema) }, ...problems(404, 409) },
+});
+
+const releaseRoute = createRoute({
+  method: 'post', path: '/jobs/{job}/release', operationId: 'releaseJob', tags: ['execution'],
+  summary: 'Give the job back to the queue unharmed, not counted as an attempt (the lease holder, e.g. when its adapter cannot start) (jobs:run)',
+  request: { params: JobParam, ...jsonBody(ReleaseBody) },
+  responses: { 200: { description: 'The job, queued again', content: jsonContent(JobSchema) }, ...problems(404, 409) },
 });
 
 const resultRoute = createRoute({
@@ -49,6 +57,9 @@ export const runnerRoutes = createRouter()
   .openapi(heartbeatRoute, async (c) => {
     const body = c.req.valid('json');
     return c.json(await extendLease(tenantContext(c, 'jobs:run'), c.req.valid('param').job, body.lease_id, body.lease_seconds), 200);
+  })
+  .openapi(releaseRoute, async (c) => {
+    return c.json(await releaseJob(tenantContext(c, 'jobs:run'), c.req.valid('param').job, c.req.valid('json').lease_id) as never, 200);
   })
   .openapi(resultRoute, async (c) => {
     const { job, item } = c.req.valid('param');

@@ -95,6 +95,7 @@ export const ItemParams = JobParam.extend({ item: Uuid.openapi({ param: { name: 
 export const ProjectParam = z.object({ project: Slug.openapi({ param: { name: 'project', in: 'path' } }) });
 
 export const HeartbeatBody = z.object({ lease_id: Uuid, lease_seconds: z.number().int().min(10).max(3600).default(300) }).strict().openapi('Heartbeat');
+export const ReleaseBody = z.object({ lease_id: Uuid }).strict().openapi('Release');
 export const LeaseSchema = z.object({ lease: z.object({ id: Uuid, expires_at: Timestamp }) }).openapi('Lease');
 
 export const ResultBody = z.object({
