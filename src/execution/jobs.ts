@@ -1,10 +1,11 @@
 // Reading and changing one job: load (visibility through its project),
 // results, cancel, artifact, lists (finalize is in finalize.ts).
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { z } from '@hono/zod-openapi';
 import { embeddings, projects, reviewJobItems, reviewJobs } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { decodeCursor, page } from '../platform/schemas.js';
+import { CursorTimestamp, CursorUuid, decodeCursor, page } from '../platform/schemas.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { inProject, visibleProjects } from '../tenancy/projects.js';
 import { heartbeat, lastLease, requireLease } from './claim.js';
@@ -145,10 +146,13 @@ export interface ListJobsQuery {
   created_before?: string;
 }
 
+/** The jobs listing's cursor, "created_at|id" of the last row: both parts checked, so neither cast below can fail. */
+const JobsCursor = z.string().transform((s) => s.split('|')).pipe(z.tuple([CursorTimestamp, CursorUuid]));
+
 export async function listJobs(ctx: TenantContext, slug: string, q: ListJobsQuery) {
-  const cursor = decodeCursor<string>(q.cursor, 'string');
+  const cursor = decodeCursor(q.cursor, JobsCursor);
   return inProject(ctx, slug, async (tx, project) => {
-    const [cursorAt, cursorId] = cursor ? cursor.split('|') : [];
+    const [cursorAt, cursorId] = cursor ?? [];
     const filters: (SQL | undefined)[] = [
       eq(reviewJobs.projectId, project.id),
       q.status ? eq(reviewJobs.status, q.status as JobRow['status']) : undefined,
