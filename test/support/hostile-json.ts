@@ -47,9 +47,28 @@ export const hostileFreeFormJson: string[] = [
 /** A string that stands for hostileFreeFormJson[i] in a value until withRawJson puts the text in its place. */
 export const rawJsonMarker = (i: number) => `\u0001hostile-json-${i}\u0001`;
 
+/** JSON text with every rawJsonMarker replaced by its raw JSON text, and whether there was one. */
+export function replaceRawJson(text: string): { text: string; replaced: boolean } {
+  let replaced = false;
+  const out = text.replace(/"\\u0001hostile-json-(\d+)\\u0001"/g, (_, i: string) => {
+    replaced = true;
+    return hostileFreeFormJson[Number(i)];
+  });
+  return { text: out, replaced };
+}
+
 /** JSON.stringify, with every rawJsonMarker replaced by its raw JSON text. */
 export function withRawJson(value: unknown): string | undefined {
-  return JSON.stringify(value)?.replace(/"\\u0001hostile-json-(\d+)\\u0001"/g, (_, i: string) => hostileFreeFormJson[Number(i)]);
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : replaceRawJson(text).text;
+}
+
+const neverIssued = new Set(invalidForEveryListing);
+
+/** Whether a URL carries exactly one cursor, and it is one no listing issues. */
+export function carriesInvalidCursor(url: string): boolean {
+  const cursors = new URL(url, 'http://fuzz.invalid').searchParams.getAll('cursor');
+  return cursors.length === 1 && neverIssued.has(cursors[0]);
 }
 
 export const takesCursor = (doc: Schema, o: Operation) =>
