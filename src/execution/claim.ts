@@ -33,7 +33,9 @@ export async function reapExpiredLeases(tx: Tx): Promise<number> {
         then jsonb_build_object('code', 'lease_expired', 'detail', 'the lease expired ' || (attempts + 1) || ' time(s); no more attempts')
         else error end,
       finished_at = case when attempts + 1 >= max_attempts then now() else finished_at end,
-      lease_owner = null, lease_id = null, lease_expires_at = null, updated_at = now()
+      lease_owner = null, lease_expires_at = null, updated_at = now(),
+      -- A job that ends here keeps its last lease (see lastLease); a requeued one gets a new one at its next claim.
+      lease_id = case when attempts + 1 >= max_attempts then lease_id else null end
     where status = 'running' and lease_expires_at < now()
     returning id`));
   return rows.length;
@@ -156,6 +158,16 @@ export function leaseProblem(job: JobRow, live: boolean, leaseId: string): ApiEr
       : `The job is ${job.status}; its lease is over`, { job_status: job.status });
   }
   return live ? null : new ApiError('lease_lost', 'The lease has expired; the job goes back to the queue');
+}
+
+/**
+ * Whether `leaseId` is the last lease of a finished job. Only that lease's
+ * holder gets a replay (finalize or a result sent again): a finished job
+ * keeps its lease id for this (never shown; lease_owner and expiry are
+ * cleared), so any other lease is refused like a stranger's.
+ */
+export function lastLease(job: JobRow, leaseId: string): boolean {
+  return job.leaseId !== null && job.leaseId === leaseId;
 }
 
 /** The lease rule for a job loaded without its liveness: asks the database's clock, then throws the 409. */

@@ -10,7 +10,7 @@ import { executeNamed, executeNamedQuery, rowsOf, toArray, type Tx } from '../pl
 import { ApiError, notFound } from '../platform/errors.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { visibleProjects } from '../tenancy/projects.js';
-import { leaseProblem } from './claim.js';
+import { lastLease, leaseProblem } from './claim.js';
 import { insertRunnerVector, type ProjectEmbedding, runnerVectorProblem, sameResult, TERMINAL, type ItemResult } from './jobs.js';
 import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
 
@@ -63,15 +63,21 @@ async function finalizeInOneTransaction(ctx: TenantContext, entries: FinalizeEnt
       const refuse = (error: ApiError) => outcomes.set(entry.job, { job_id: entry.job, job: null, error });
       if (!found) { refuse(notFound(`Job ${entry.job}`)); continue; }
       const jobItems = found.items;
-      const checked = checkResults(entry, found.job, jobItems);
+      const checked = matchResults(entry, jobItems);
       if (checked instanceof ApiError) { refuse(checked); continue; }
-      if (TERMINAL.has(found.job.status)) {
-        outcomes.set(entry.job, { job_id: entry.job, job: { ...presentJob(found.job, found.slug), items: jobItems.map((i) => presentItem(i)), replayed: true }, error: null });
-        continue;
-      }
-      const lease = leaseProblem(found.job, found.live, entry.lease_id);
+      // The lease before the results: on a finished job only its last lease
+      // gets a replay; any other learns no more than a stranger's (409), not
+      // the job's content nor (through job_finalized) which results it holds.
+      const terminal = TERMINAL.has(found.job.status);
+      const lease = terminal && lastLease(found.job, entry.lease_id) ? null : leaseProblem(found.job, found.live, entry.lease_id);
       if (lease) { refuse(lease); continue; }
       const changed = checked.flatMap((w, at) => (w.row.status === 'done' && sameResult(w.row, w.result) ? [] : [{ ...w, at }]));
+      if (terminal) {
+        // After the end only the same results again are accepted.
+        if (changed.length > 0) refuse(new ApiError('job_finalized', `The job is ${found.job.status}; its results can no longer change`));
+        else outcomes.set(entry.job, { job_id: entry.job, job: { ...presentJob(found.job, found.slug), items: jobItems.map((i) => presentItem(i)), replayed: true }, error: null });
+        continue;
+      }
       // A vector the project cannot take refuses its own job, before anything of it is written, not the whole batch.
       const vector = vectorProblem(changed, found.embedding, entryPath(index));
       if (vector) { refuse(vector); continue; }
@@ -133,16 +139,13 @@ async function lockJobsWithItems(tx: Tx, ctx: TenantContext, ids: string[]) {
   return { locked, hashes };
 }
 
-/** The entry's results matched to the job's items; after the end only the same results again are accepted. */
-function checkResults(entry: FinalizeEntry, job: JobRow, jobItems: ItemRow[]): { row: ItemRow; result: ItemResult }[] | ApiError {
+/** The entry's results matched to the job's items; an item not of this job is 404, whatever the lease. */
+function matchResults(entry: FinalizeEntry, jobItems: ItemRow[]): { row: ItemRow; result: ItemResult }[] | ApiError {
   const byId = new Map(jobItems.map((i) => [i.id, i]));
   const matched: { row: ItemRow; result: ItemResult }[] = [];
   for (const result of entry.results ?? []) {
     const row = byId.get(result.item);
     if (!row) return notFound(`Item ${result.item} of job ${entry.job}`);
-    if (TERMINAL.has(job.status) && !(row.status === 'done' && sameResult(row, result))) {
-      return new ApiError('job_finalized', `The job is ${job.status}; its results can no longer change`);
-    }
     matched.push({ row, result });
   }
   return matched;
@@ -266,7 +269,7 @@ async function storeAndClose(tx: Tx, writes: { row: ItemRow; result: ItemResult 
     ), closed as (
       update review_jobs j set
         status = v.status::job_status, error = v.error::jsonb, warnings = v.warnings::jsonb,
-        lease_owner = null, lease_id = null, lease_expires_at = null, finished_at = now(), updated_at = now()
+        lease_owner = null, lease_expires_at = null, finished_at = now(), updated_at = now()
       from unnest(${toArray(closing.map((c) => c.job.id))}::uuid[], ${toArray(closing.map((c) => (c.error ? 'failed' : 'succeeded')))}::text[],
                   ${toArray(closing.map((c) => (c.error ? JSON.stringify(c.error) : null)))}::text[], ${toArray(closing.map((c) => JSON.stringify(c.warnings)))}::text[])
         as v(id, status, error, warnings)
@@ -280,6 +283,6 @@ async function storeAndClose(tx: Tx, writes: { row: ItemRow; result: ItemResult 
   for (const w of writes) w.row.completedAt = at.get(`item ${w.row.id}`)?.at ?? w.row.completedAt;
   return new Map(closing.map(({ job, error, warnings }) => [job.id, {
     ...job, status: error ? 'failed' : 'succeeded', error, warnings,
-    leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: at.get(`job ${job.id}`)!.at, updatedAt: at.get(`job ${job.id}`)!.updated_at!,
+    leaseOwner: null, leaseExpiresAt: null, finishedAt: at.get(`job ${job.id}`)!.at, updatedAt: at.get(`job ${job.id}`)!.updated_at!,
   } satisfies JobRow]));
 }

@@ -1,13 +1,14 @@
 // Reading and changing one job: load (visibility through its project),
 // results, cancel, artifact, lists (finalize is in finalize.ts).
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { z } from '@hono/zod-openapi';
 import { embeddings, projects, reviewJobItems, reviewJobs } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { decodeCursor, page } from '../platform/schemas.js';
+import { CursorTimestamp, CursorUuid, decodeCursor, page } from '../platform/schemas.js';
 import { inTenant, type TenantContext } from '../tenancy/context.js';
 import { inProject, visibleProjects } from '../tenancy/projects.js';
-import { heartbeat, requireLease } from './claim.js';
+import { heartbeat, lastLease, requireLease } from './claim.js';
 import { type ItemRow, type JobRow, presentItem, presentJob } from './present.js';
 
 export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -63,11 +64,14 @@ export async function putResult(ctx: TenantContext, jobId: string, itemId: strin
     const { job } = await loadJob(tx, ctx, jobId, true);
     const [item] = await tx.select().from(reviewJobItems).where(and(eq(reviewJobItems.id, itemId), eq(reviewJobItems.jobId, job.id)));
     if (!item) throw notFound(`Item ${itemId} of job ${jobId}`);
-    if (TERMINAL.has(job.status)) {
+    // The lease before the result: on a finished job only its last lease gets
+    // a replay; any other learns nothing of the item (not even which result it holds).
+    const terminal = TERMINAL.has(job.status);
+    if (!(terminal && lastLease(job, body.lease_id))) await requireLease(tx, job, body.lease_id);
+    if (terminal) {
       if (item.status === 'done' && sameResult(item, body)) return { ...presentItem(item), replayed: true };
       throw new ApiError('job_finalized', `The job is ${job.status}; its results can no longer change`);
     }
-    await requireLease(tx, job, body.lease_id);
     if (item.status === 'done' && sameResult(item, body)) return { ...presentItem(item), replayed: true };
     const [updated] = await tx.update(reviewJobItems).set({
       status: 'done', outcome: body.outcome, artifact: body.artifact, telemetry: body.telemetry ?? null, completedAt: sql`now()`,
@@ -114,7 +118,8 @@ export async function cancelJob(ctx: TenantContext, jobId: string) {
     if (job.status === 'cancelled') return presentJob(job, slug);
     if (TERMINAL.has(job.status)) throw new ApiError('conflict', `The job already ${job.status}; only queued or running jobs can be cancelled`);
     const [done] = await tx.update(reviewJobs).set({
-      status: 'cancelled', leaseOwner: null, leaseId: null, leaseExpiresAt: null, finishedAt: sql`now()`, updatedAt: sql`now()`,
+      status: 'cancelled', leaseOwner: null, leaseExpiresAt: null, // leaseId stays: the holder's finalize then replays (lastLease)
+      finishedAt: sql`now()`, updatedAt: sql`now()`,
       error: { code: 'cancelled', detail: 'cancelled by a user', by: ctx.member.userId },
     }).where(eq(reviewJobs.id, job.id)).returning();
     return presentJob(done, slug);
@@ -141,10 +146,13 @@ export interface ListJobsQuery {
   created_before?: string;
 }
 
+/** The jobs listing's cursor, "created_at|id" of the last row: both parts checked, so neither cast below can fail. */
+const JobsCursor = z.string().transform((s) => s.split('|')).pipe(z.tuple([CursorTimestamp, CursorUuid]));
+
 export async function listJobs(ctx: TenantContext, slug: string, q: ListJobsQuery) {
-  const cursor = decodeCursor<string>(q.cursor, 'string');
+  const cursor = decodeCursor(q.cursor, JobsCursor);
   return inProject(ctx, slug, async (tx, project) => {
-    const [cursorAt, cursorId] = cursor ? cursor.split('|') : [];
+    const [cursorAt, cursorId] = cursor ?? [];
     const filters: (SQL | undefined)[] = [
       eq(reviewJobs.projectId, project.id),
       q.status ? eq(reviewJobs.status, q.status as JobRow['status']) : undefined,

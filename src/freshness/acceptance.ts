@@ -6,7 +6,7 @@ import { acceptanceCurrent, acceptanceEvents } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { executeNamed, rowsOf, toArray } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
-import { decodeCursor, iso, page } from '../platform/schemas.js';
+import { CursorInt, decodeCursor, iso, page } from '../platform/schemas.js';
 import type { Member } from '../tenancy/auth/principal.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
@@ -161,7 +161,7 @@ export function presentEvent(e: typeof acceptanceEvents.$inferSelect) {
 }
 
 export async function pairHistory(ctx: TenantContext, slug: string, query: PairKey & { limit: number; cursor?: string }) {
-  const before = decodeCursor<number>(query.cursor, 'number');
+  const before = decodeCursor(query.cursor, CursorInt);
   return inProject(ctx, slug, async (tx, project) => {
     const q = { ...query, modelPartition: (await resolvePartition(tx, ctx, project, query.modelPartition, 'read')).model_partition };
     const rows = await tx.select().from(acceptanceEvents).where(and(

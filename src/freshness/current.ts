@@ -1,9 +1,10 @@
 // The current acceptances of a project, listed: every pair that is accepted
 // now (retired ones are not), for `status --accepted` and for finding files
 // that disappeared.
+import { z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../platform/db.js';
-import { decodeCursor, iso, page } from '../platform/schemas.js';
+import { CursorText, decodeCursor, iso, jsonCursor, page } from '../platform/schemas.js';
 import { resolvePartition } from '../registry/resolve.js';
 import type { TenantContext } from '../tenancy/context.js';
 import { inProject } from '../tenancy/projects.js';
@@ -22,10 +23,10 @@ export interface CurrentQuery {
  * page is one index range scan however deep the listing goes.
  */
 export async function listCurrent(ctx: TenantContext, slug: string, q: CurrentQuery) {
-  const after = decodeCursor<string>(q.cursor, 'string');
+  const after = decodeCursor(q.cursor, jsonCursor(z.tuple([CursorText, CursorText, CursorText])));
   return inProject(ctx, slug, async (tx, project) => {
     const partition = q.model_partition ? (await resolvePartition(tx, ctx, project, q.model_partition, 'read')).model_partition : null;
-    const [n, g, m] = after ? JSON.parse(after) as [string, string, string] : [null, null, null];
+    const [n, g, m] = after ?? [null, null, null];
     const rows = rowsOf<{ note_path: string; gate_path: string; model_partition: string; revision: number; kind: string; note_sha256: string; gate_sha256: string; outcome: string | null; accepted_at: string }>(await tx.execute(sql`
       select note_path, gate_path, model_partition, revision, kind, note_sha256, gate_sha256, outcome, accepted_at
       from acceptance_current

@@ -6,6 +6,7 @@ import type { ZodError } from 'zod';
 export const ErrorCode = {
   bad_request: 400,
   validation_failed: 422,
+  invalid_cursor: 422,
   unauthenticated: 401,
   forbidden: 403,
   insufficient_scope: 403,
@@ -50,6 +51,7 @@ export interface Problem {
 const titles: Record<ErrorCode, string> = {
   bad_request: 'Bad request',
   validation_failed: 'Validation failed',
+  invalid_cursor: 'Invalid cursor',
   unauthenticated: 'Unauthenticated',
   forbidden: 'Forbidden',
   insufficient_scope: 'Insufficient scope',

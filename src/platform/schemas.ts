@@ -1,12 +1,12 @@
 // Schemas shared by every area's routes.
 import { z } from '@hono/zod-openapi';
-import { ApiError, type ErrorCode } from './errors.js';
+import { ApiError, ErrorCode } from './errors.js';
 
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
-  code: z.string(),
+  code: z.enum(Object.keys(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
   detail: z.string(),
   instance: z.string().optional(),
   request_id: z.string().optional(),
@@ -52,22 +52,95 @@ export const PageQuery = z.object({
   cursor: z.string().max(512).optional().openapi({ description: 'Opaque cursor from the previous page\'s `next_cursor`' }),
 });
 
+/** Limits of a free-form JSON object (telemetry and the like): deep or huge ones are refused before a driver or jsonb chokes on them. */
+export const FREE_FORM = { maxDepth: 16, maxBytes: 64 * 1024 } as const;
+
+/** How deep `value` nests (a scalar is 0), walked without recursion, stopping once past `limit`. */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * A free-form JSON object with a depth and size limit; the refusal names the
+ * field (e.g. body.telemetry). Every free-form request field uses this.
+ */
+export const freeFormObject = (what: string) => z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
+  if (depthOf(v, FREE_FORM.maxDepth) > FREE_FORM.maxDepth) {
+    ctx.addIssue({ code: 'custom', message: `${what} nests deeper than ${FREE_FORM.maxDepth} levels` });
+  } else if (new TextEncoder().encode(JSON.stringify(v)).length > FREE_FORM.maxBytes) {
+    ctx.addIssue({ code: 'custom', message: `${what} is over ${FREE_FORM.maxBytes} bytes as JSON` });
+  }
+}).openapi({ description: `${what}: any JSON object, at most ${FREE_FORM.maxDepth} levels deep and ${FREE_FORM.maxBytes} bytes` });
+
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
+/**
+ * Cursors are base64url of UTF-8 JSON: names and paths in them may be any
+ * text (btoa alone throws on anything past Latin-1).
+ */
 export function encodeCursor(value: string | number): string {
-  return btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function decodeCursor<T extends string | number>(cursor: string | undefined, kind: 'string' | 'number'): T | undefined {
+export const invalidCursor = (message = 'not a cursor this API issued') =>
+  new ApiError('invalid_cursor', `The cursor is ${message}; start again without one`, { errors: [{ path: 'query.cursor', message }] });
+
+/**
+ * A cursor back to what the listing put in it, checked against that
+ * listing's own shape: a tampered cursor is a 422 here, never a value a
+ * query or a cast could fail on later.
+ */
+export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined {
   if (cursor === undefined) return undefined;
+  let value: unknown;
   try {
-    const value = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))) as unknown;
-    // Only what encodeCursor could have made: a safe integer, or a string the database can hold.
-    if (kind === 'number' && Number.isSafeInteger(value)) return value as T;
-    if (kind === 'string' && typeof value === 'string' && !value.includes('\u0000')) return value as T;
-  } catch { /* fall through */ }
-  throw new ApiError('validation_failed', 'The cursor is not one this API issued', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
+    const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
+  } catch {
+    throw invalidCursor();
+  }
+  const parsed = shape.safeParse(value);
+  if (!parsed.success) throw invalidCursor();
+  return parsed.data;
 }
+
+/** Cursor parts: text the database can hold, a row id, a sequence number. */
+export const CursorText = z.string().max(4096).refine((s) => !s.includes('\u0000'));
+export const CursorUuid = Uuid;
+export const CursorInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2})(:?\d{2})?)$/;
+
+/** A timestamp as the database prints it, with every field in range, so its ::timestamptz cast cannot fail. */
+export const CursorTimestamp = z.string().refine((s) => {
+  const m = TIMESTAMP.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number);
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h < 24 && mi < 60 && sec < 60 && (m[9] === undefined || Number(m[9]) <= 15);
+});
+
+/** A cursor that holds JSON text (the listing encoded a tuple as a string). */
+export const jsonCursor = <T>(shape: z.ZodType<T>) => CursorText.transform((s, ctx) => {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+}).pipe(shape);
 
 export function page<T>(rows: T[], limit: number, cursorOf: (row: T) => string | number) {
   const items = rows.slice(0, limit);

@@ -4,7 +4,7 @@ import { and, desc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import { apiTokens, orgMemberships, projects, users } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { decodeCursor, iso, page } from '../platform/schemas.js';
+import { CursorUuid, decodeCursor, iso, page } from '../platform/schemas.js';
 import { recordAudit } from './audit.js';
 import type { Member } from './auth/principal.js';
 import {
@@ -172,7 +172,7 @@ export interface ListTokensQuery {
 
 export async function listTokens(ctx: TenantContext, q: ListTokensQuery) {
   requireTokenManagement(ctx.member);
-  const before = decodeCursor<string>(q.cursor, 'string');
+  const before = decodeCursor(q.cursor, CursorUuid);
   const filters: (SQL | undefined)[] = [
     // Admins see every token; everyone else sees only their own.
     isAdmin(ctx.member) ? (q.user_id ? eq(apiTokens.userId, q.user_id) : undefined) : eq(apiTokens.userId, ctx.member.userId),

@@ -2,7 +2,7 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { auditLog } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
-import { decodeCursor, page } from '../platform/schemas.js';
+import { CursorInt, decodeCursor, page } from '../platform/schemas.js';
 import { inTenant, type TenantContext } from './context.js';
 
 export interface AuditEntry {
@@ -44,7 +44,7 @@ export interface AuditQuery {
 }
 
 export async function listAudit(ctx: TenantContext, q: AuditQuery) {
-  const after = decodeCursor<number>(q.cursor, 'number');
+  const after = decodeCursor(q.cursor, CursorInt);
   const filters: (SQL | undefined)[] = [
     after !== undefined ? lt(auditLog.id, after) : undefined,
     q.action ? eq(auditLog.action, q.action) : undefined,

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import { groupMemberships, groups, orgMemberships } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { notFound } from '../platform/errors.js';
-import { decodeCursor, iso, page } from '../platform/schemas.js';
+import { CursorText, decodeCursor, iso, page } from '../platform/schemas.js';
 import { recordAudit } from './audit.js';
 import { assertOrgWide } from './auth/grants.js';
 import { inTenant, type TenantContext } from './context.js';
@@ -23,7 +23,7 @@ async function presentGroups(tx: Tx, rows: GroupRow[]) {
 }
 
 export async function listGroups(ctx: TenantContext, q: { limit: number; cursor?: string }) {
-  const after = decodeCursor<string>(q.cursor, 'string');
+  const after = decodeCursor(q.cursor, CursorText);
   return inTenant(ctx, async (tx) => {
     const rows = await tx.select().from(groups).where(after ? gt(groups.name, after) : undefined).orderBy(asc(groups.name)).limit(q.limit + 1);
     const { items, next_cursor } = page(rows, q.limit, (g) => g.name);

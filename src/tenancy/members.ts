@@ -3,7 +3,7 @@ import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { apiTokens, orgMemberships, users } from '../../drizzle/schema.js';
 import type { Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { decodeCursor, iso, page } from '../platform/schemas.js';
+import { CursorUuid, decodeCursor, iso, page } from '../platform/schemas.js';
 import { recordAudit, recordAudits } from './audit.js';
 import { assertMayGrantRole } from './auth/grants.js';
 import type { Role } from './auth/scopes.js';
@@ -41,7 +41,7 @@ async function assertNotLastOwner(tx: Tx, userId: string) {
 }
 
 export async function listMembers(ctx: TenantContext, q: { limit: number; cursor?: string }) {
-  const after = decodeCursor<string>(q.cursor, 'string');
+  const after = decodeCursor(q.cursor, CursorUuid);
   const rows = await inTenant(ctx, (tx) => tx.select(memberColumns).from(orgMemberships)
     .innerJoin(users, eq(users.id, orgMemberships.userId))
     .where(after ? gt(users.id, after) : undefined).orderBy(asc(users.id)).limit(q.limit + 1));

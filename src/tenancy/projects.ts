@@ -5,7 +5,7 @@ import { and, asc, eq, gt, inArray, isNull, ne, or, sql, type SQL } from 'drizzl
 import { embeddings, groups, projects, orgMemberships } from '../../drizzle/schema.js';
 import { toArray, type Tx } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { decodeCursor, iso, page } from '../platform/schemas.js';
+import { CursorText, decodeCursor, iso, page } from '../platform/schemas.js';
 import { recordAudit } from './audit.js';
 import type { Member } from './auth/principal.js';
 import { inTenant, type TenantContext } from './context.js';
@@ -72,7 +72,7 @@ function assertCanManage(member: Member, p: ProjectRow) {
 }
 
 export async function listProjects(ctx: TenantContext, q: { limit: number; cursor?: string }) {
-  const after = decodeCursor<string>(q.cursor, 'string');
+  const after = decodeCursor(q.cursor, CursorText);
   const rows = await inTenant(ctx, (tx) => tx.select().from(projects)
     .where(and(visibleProjects(ctx.member), after ? gt(projects.slug, after) : undefined))
     .orderBy(asc(projects.slug)).limit(q.limit + 1));

@@ -3,6 +3,7 @@
 // handlers and the database; hostile ones probe validation, the drivers and
 // error mapping. The generator never needs to know what a route does.
 import fc from 'fast-check';
+import { hostileFreeFormJson, isFreeForm, rawJsonMarker } from './hostile-json.js';
 import { resolveRef } from './openapi-sample.js';
 
 type Schema = Record<string, any>;
@@ -104,7 +105,12 @@ function validArb(doc: Schema, schema: Schema, depth: number): fc.Arbitrary<unkn
       const props = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, next(resolveRef(doc, s as Schema))]));
       const record = fc.record(props, { requiredKeys: (schema.required ?? []).filter((k: string) => k in props) });
       if (!schema.additionalProperties) return record;
-      return fc.tuple(record, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 })).map(([r, extra]) => ({ ...extra, ...r }));
+      const open = fc.tuple(record, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 })).map(([r, extra]) => ({ ...extra, ...r }));
+      if (!isFreeForm(doc, schema)) return open;
+      // Any free-form object field (telemetry, metadata…) also gets one far too deep or too big, as a
+      // marker the request replaces with the raw JSON text (JSON.stringify would overflow on it).
+      const overLimits = fc.integer({ min: 0, max: hostileFreeFormJson.length - 1 }).map(rawJsonMarker);
+      return fc.oneof({ arbitrary: open, weight: 3 }, { arbitrary: overLimits, weight: 2 });
     }
     default:
       return fc.jsonValue({ maxDepth: 2 });

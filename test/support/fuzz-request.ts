@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../../src/platform/db.js';
 import { hostileString, rawBodyArb, schemaArb } from './fuzz-arbitrary.js';
+import { invalidForEveryListing, replaceRawJson, wrongForSomeListing } from './hostile-json.js';
 import { resolveRef } from './openapi-sample.js';
 import type { Operation } from './sample-request.js';
 
@@ -13,7 +14,12 @@ export interface FuzzRequest {
   url: string;
   body?: string | Uint8Array;
   headers: Record<string, string>;
+  /** The body holds a free-form object over the depth or size limit: it must be refused. */
+  overLimits?: boolean;
 }
+
+/** Tampered cursors of every kind: not base64, not JSON, the wrong type or shape, another listing's form. */
+const tamperedCursor = fc.constantFrom(...invalidForEveryListing, ...wrongForSomeListing);
 
 /** Tricks placed in a path unencoded: URL normalisation may move the request to another route. */
 const rawPathTricks = ['..', '%2e%2e', '%2E%2E/%2e%2e', '.%2e', '..%2F..%2Forg', '%2F', 'a%2Fb', '%00', '%', '%zz', '/etc/passwd', '//', '.', '\\..\\', '%5c', '?x=1', '%23frag', ';x', '%20'];
@@ -48,6 +54,8 @@ export function requestArb(doc: any, o: Operation, fixtures: Record<string, stri
   });
   const queryEntry = (p: any) => fc.option(fc.oneof(
     { arbitrary: schemaArb(doc, p.schema ?? {}).map((v) => `${p.name}=${enc(v)}`), weight: 4 },
+    // Every operation with a cursor parameter (found from the document) gets tampered cursors.
+    ...(p.name === 'cursor' ? [{ arbitrary: tamperedCursor.map((v) => `cursor=${enc(v)}`), weight: 4 }] : []),
     { arbitrary: hostileString.map((v) => `${p.name}=${enc(v)}`), weight: 1 },
     { arbitrary: fc.tuple(schemaArb(doc, p.schema ?? {}), schemaArb(doc, p.schema ?? {})).map(([a, b]) => `${p.name}=${enc(a)}&${p.name}=${enc(b)}`), weight: 1 },
     { arbitrary: fc.constantFrom(`${p.name}`, `${p.name}=`, `${p.name}[]=1`, `${p.name}=%00`, `${p.name}=%zz`), weight: 1 },
@@ -58,9 +66,12 @@ export function requestArb(doc: any, o: Operation, fixtures: Record<string, stri
   ).map(([entries, extra]) => [...entries, extra].filter((e): e is string => !!e).join('&'));
 
   const schema = o.op.requestBody?.content?.['application/json']?.schema;
-  const bodyArb: fc.Arbitrary<{ body?: string | Uint8Array; type?: string }> = schema
+  const bodyArb: fc.Arbitrary<{ body?: string | Uint8Array; type?: string; overLimits?: boolean }> = schema
     ? fc.oneof(
-      { arbitrary: schemaArb(doc, schema).map((v) => ({ body: JSON.stringify(v) ?? 'null', type: 'application/json' })), weight: 12 },
+      { arbitrary: schemaArb(doc, schema).map((v) => {
+        const { text, replaced } = replaceRawJson(JSON.stringify(v) ?? 'null');
+        return { body: text, type: 'application/json', overLimits: replaced };
+      }), weight: 12 },
       { arbitrary: rawBodyArb(doc, schema).map((body) => ({ body, type: 'application/json' })), weight: 3 },
       { arbitrary: fc.tuple(schemaArb(doc, schema), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', ''))
         .map(([v, type]) => ({ body: JSON.stringify(v) ?? '', type })), weight: 1 },
@@ -73,7 +84,7 @@ export function requestArb(doc: any, o: Operation, fixtures: Record<string, stri
     const headers: Record<string, string> = {};
     if (body.type) headers['content-type'] = body.type;
     if (key !== null) headers['idempotency-key'] = key;
-    return { url: query ? `${path}?${query}` : path, body: body.body, headers };
+    return { url: query ? `${path}?${query}` : path, body: body.body, headers, ...(body.overLimits ? { overLimits: true } : {}) };
   });
 }
 

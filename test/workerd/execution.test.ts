@@ -69,6 +69,26 @@ describe('execution in workerd', () => {
     expect(selected.json.counts).toMatchObject({ fresh: 3, total: 3 });
   });
 
+  it('hostile input on the Worker: a tampered jobs cursor and deep telemetry are 422s, a made-up lease on a finished job learns nothing', async () => {
+    const list = (cursor: string) => call('GET', `/v1/projects/${project}/jobs?limit=2&cursor=${encodeURIComponent(cursor)}`, { token: org.ownerToken });
+    const first = await call('GET', `/v1/projects/${project}/jobs?limit=2`, { token: org.ownerToken });
+    expect((await list(first.json.next_cursor)).status).toBe(200); // the Neon driver's timestamps make valid cursors too
+    for (const cursor of ['x|y', btoa(JSON.stringify('x|y')), btoa('5'), btoa('not json')]) {
+      const reply = await list(cursor);
+      expect(reply.status, reply.text).toBe(422);
+      expect(reply.json).toMatchObject({ code: 'invalid_cursor', errors: [{ path: 'query.cursor' }] });
+    }
+    const finished = first.json.items.find((j: any) => j.status === 'succeeded');
+    const made = await call('POST', `/v1/jobs/${finished.id}/finalize`, { token: org.ownerToken, body: { lease_id: crypto.randomUUID() } });
+    expect(made.status, made.text).toBe(409);
+    expect(made.json.items).toBeUndefined();
+    let telemetry: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 100; i++) telemetry = { d: telemetry };
+    const deep = await call('PUT', `/v1/jobs/${finished.id}/items/${crypto.randomUUID()}/result`, { token: org.ownerToken, body: { lease_id: crypto.randomUUID(), outcome: 'pass', artifact: 'x', telemetry } });
+    expect(deep.status, deep.text).toBe(422);
+    expect(deep.json.errors.map((e: any) => e.path)).toEqual(['body.telemetry']);
+  });
+
   it('the cron trigger puts an expired lease back in the queue', async () => {
     const note = await file('kb/notes/b.md', '# B\n');
     const gate = await file('kb/gates/g.md', '# G\n');

@@ -1,7 +1,7 @@
 // Request and response shapes of the execution routes.
 import { z } from '@hono/zod-openapi';
 import { ModelPartition, PairRef, ManifestEntry } from '../../freshness/names.js';
-import { ProblemSchema, Slug, Timestamp, Uuid } from '../../platform/schemas.js';
+import { freeFormObject, ProblemSchema, Slug, Timestamp, Uuid } from '../../platform/schemas.js';
 import { Effort, Runner, RunnerModel } from '../../registry/routes/schemas.js';
 
 const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).openapi('JobStatus');
@@ -102,7 +102,7 @@ export const ResultBody = z.object({
   lease_id: Uuid,
   outcome: Outcome,
   artifact: z.string().max(1_000_000).openapi({ description: 'The review rationale, markdown' }),
-  telemetry: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Evidence: observed model, effort, tokens, duration, extras' }),
+  telemetry: freeFormObject('Evidence: observed model, effort, tokens, duration, extras').optional(),
   embedding: z.object({
     model: z.string().min(1).max(200),
     vector: z.array(z.number().finite()).min(1).max(1536),
