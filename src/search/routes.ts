@@ -1,6 +1,6 @@
 // POST /v1/projects/{project}/search
 import { createRoute, z } from '@hono/zod-openapi';
-import { ModelPartition, RepoPath } from '../freshness/names.js';
+import { ModelPartition, PathPrefix, RepoPath } from '../freshness/names.js';
 import { createRouter } from '../platform/router.js';
 import { jsonBody, jsonContent, problems, Slug } from '../platform/schemas.js';
 import { tenantContext } from '../tenancy/context.js';
@@ -14,7 +14,7 @@ const SearchBody = z.object({
   gate_path: RepoPath.optional(),
   outcome: z.enum(['pass', 'warn', 'fail', 'error']).optional(),
   partition: ModelPartition.optional(),
-  path_prefix: z.string().min(1).max(1024).optional(),
+  path_prefix: PathPrefix.optional(),
 }).strict().openapi('SearchRequest');
 
 const SearchResult = z.object({

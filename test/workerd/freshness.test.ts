@@ -41,6 +41,17 @@ describe('freshness in workerd', () => {
     expect(text.json.body).toBe(note.body);
   });
 
+  it('refuses bidi, zero-width and C1 characters in paths with a 422 naming the field, storing nothing', async () => {
+    for (const ch of ['\u202E', '\u2066', '\u200B', '\uFEFF', '\u0085']) {
+      const bad = await file(`kb/notes/evil${ch}dm.md`, '# evil\n');
+      const reply = await call('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, body: { files: [bad] } });
+      expect(reply.status, reply.text).toBe(422);
+      expect(reply.json.errors.map((e: any) => e.path)).toContain('body.files.0.path');
+      const stored = await call('GET', `/v1/projects/${project}/snapshots/${bad.sha256}`, { token: org.ownerToken });
+      expect(stored.status).toBe(404);
+    }
+  });
+
   it('diff, retire, integrity and GC answer', async () => {
     const note = await file('kb/notes/a.md', '# A\n\nbody\n');
     const gate = await file('kb/gates/g.md', '---\nwatches: [body]\n---\n# G\n');
