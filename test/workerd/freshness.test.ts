@@ -39,6 +39,9 @@ describe('freshness in workerd', () => {
     expect(selected.json.counts).toEqual({ fresh: 0, stale: 0, missing: 1, total: 1 });
     const text = await call('GET', `/v1/projects/${project}/snapshots/${note.sha256}`, { token: org.ownerToken });
     expect(text.json.body).toBe(note.body);
+    const md = await call('GET', `/v1/projects/${project}/snapshots/${note.sha256}`, { token: org.ownerToken, headers: { accept: 'text/markdown' } });
+    expect(md.headers.get('content-type')).toContain('text/markdown');
+    expect(md.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('refuses bidi, zero-width and C1 characters in paths with a 422 naming the field, storing nothing', async () => {
