@@ -38,6 +38,10 @@ export function createApp(deps: AppDeps) {
       await next();
     } finally {
       c.header('x-request-id', requestId);
+      // Every answer, whatever made it (a route, the markdown bodies of stored
+      // text, /docs, an error, a 404): a browser must never sniff agent-written
+      // text as HTML or script (issue 16, finding 10).
+      c.header('x-content-type-options', 'nosniff');
       let ctx: { waitUntil(p: Promise<unknown>): void } | undefined;
       try { ctx = c.executionCtx; } catch { ctx = undefined; }
       if (ctx) ctx.waitUntil(close());

@@ -7,6 +7,8 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import frontMatter from 'front-matter';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
+import { INVISIBLE_PATH_CHARS } from '../freshness/names.js';
+import { visible } from '../platform/visible.js';
 import type { Config } from './config.js';
 import { CliError } from './errors.js';
 
@@ -16,6 +18,7 @@ export const sha256 = (body: string) => createHash('sha256').update(body, 'utf8'
 
 async function read(root: string, patterns: string[]): Promise<FileText[]> {
   const paths = (await glob(patterns, { cwd: root, onlyFiles: true, dot: false })).sort();
+  refuseHiddenNames(paths);
   return Promise.all(paths.map(async (path) => {
     const body = await readFile(join(root, path), 'utf8');
     return { path, body, sha256: sha256(body) };
@@ -34,6 +37,20 @@ export function kbPath(config: Config, typed: string, cwd = process.cwd()): stri
   if (!isAbsolute(typed) && existsSync(join(config.root, typed))) return typed.split(sep).join('/');
   if (inside) return fromCwd;
   throw new CliError(`${typed} is outside the knowledge base (${config.root})`);
+}
+
+/**
+ * The server refuses paths with control, bidi, zero-width or C1 characters
+ * (they make a name display as another). Refused here first, naming each
+ * file with the characters made visible, rather than as a 422 mid-push.
+ */
+export function refuseHiddenNames(paths: string[]): void {
+  const bad = paths.filter((p) => /[\u0000-\u001f\u007f]/.test(p) || INVISIBLE_PATH_CHARS.test(p));
+  if (bad.length === 0) return;
+  throw new CliError(
+    `${bad.length} file name(s) contain control, bidi, zero-width or C1 characters, which Gatehouse refuses in paths:\n${bad.slice(0, 20).map((p) => `  ${visible(p)}`).join('\n')}`,
+    'Rename these files (or leave them out of the notes and gates globs) and run the command again.',
+  );
 }
 
 export interface Workspace { notes: FileText[]; gates: FileText[] }

@@ -1,6 +1,6 @@
 // POST /v1/projects/{project}/search
 import { createRoute, z } from '@hono/zod-openapi';
-import { ModelPartition, RepoPath } from '../freshness/names.js';
+import { ModelPartition, PathPrefix, RepoPath } from '../freshness/names.js';
 import { createRouter } from '../platform/router.js';
 import { jsonBody, jsonContent, problems, Slug } from '../platform/schemas.js';
 import { tenantContext } from '../tenancy/context.js';
@@ -14,7 +14,7 @@ const SearchBody = z.object({
   gate_path: RepoPath.optional(),
   outcome: z.enum(['pass', 'warn', 'fail', 'error']).optional(),
   partition: ModelPartition.optional(),
-  path_prefix: z.string().min(1).max(1024).optional(),
+  path_prefix: PathPrefix.optional(),
 }).strict().openapi('SearchRequest');
 
 const SearchResult = z.object({
@@ -24,7 +24,12 @@ const SearchResult = z.object({
   results: z.array(z.object({
     subject: z.object({ kind: z.enum(['snapshot', 'job_item']), id: z.string() }),
     note_path: z.string().nullable(), gate_path: z.string().nullable(), model_partition: z.string().nullable(),
-    outcome: z.string().nullable(), job_id: z.string().nullable(), snippet: z.string(),
+    outcome: z.string().nullable(), job_id: z.string().nullable(),
+    snippet: z.string().openapi({ description: 'Plain text from the stored note or artifact, never markup: escape it before putting it in HTML, and escape control characters before a terminal. Fragments are joined by " … ". See docs/search.md' }),
+    highlights: z.array(z.object({
+      start: z.number().int().min(0).openapi({ description: 'Offset of the first highlighted character, in UTF-16 code units (a JavaScript string index)' }),
+      end: z.number().int().min(0).openapi({ description: 'Offset just after the last highlighted character (exclusive), in UTF-16 code units' }),
+    })).openapi({ description: 'Where the query matched in `snippet`: in order, not overlapping, never empty' }),
     text_rank: z.number().int().nullable(), vector_rank: z.number().int().nullable(), score: z.number(),
   })),
 }).openapi('SearchResult');

@@ -8,6 +8,7 @@ import type { TenantContext } from '../tenancy/context.js';
 import { inProject, type ProjectRow } from '../tenancy/projects.js';
 import { drainIfRecent, projectModel } from './embed-queue.js';
 import type { Embedder } from './embedder.js';
+import { headlineSql, splitHeadline } from './snippet.js';
 
 export interface SearchRequest {
   query: string;
@@ -138,7 +139,7 @@ async function describeHits(tx: Tx, query: string, hits: { kind: string; id: str
   if (hits.length === 0) return [];
   const ids = (kind: string) => hits.filter((h) => h.kind === kind).map((h) => h.id);
   const q = sql`websearch_to_tsquery('english', ${query})`;
-  const headline = (col: SQL) => sql`ts_headline('english', left(${col}, 20000), ${q}, 'MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "')`;
+  const headline = (col: SQL) => headlineSql(col, q);
   const itemRows = ids('job_item').length ? rowsOf<Record<string, string>>(await tx.execute(sql`
     select i.id, i.note_path, i.gate_path, i.model_partition, i.outcome, i.job_id, ${headline(sql`i.artifact`)} as snippet
     from review_job_items i where i.id in (${sql.join(ids('job_item').map((id) => sql`${id}::uuid`), sql`, `)})`)) : [];
@@ -155,7 +156,7 @@ async function describeHits(tx: Tx, query: string, hits: { kind: string; id: str
       model_partition: row.model_partition ?? null,
       outcome: row.outcome ?? null,
       job_id: row.job_id ?? null,
-      snippet: row.snippet ?? '',
+      ...splitHeadline(row.snippet ?? ''),
       text_rank: h.text_rank === null ? null : Number(h.text_rank),
       vector_rank: h.vector_rank === null ? null : Number(h.vector_rank),
       score: Number(h.score),

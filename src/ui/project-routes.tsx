@@ -10,6 +10,8 @@ import { Breadcrumbs, ProjectTabs } from './pages/common.js';
 import { Heatmap, type Colour } from './pages/heatmap.js';
 import { PairBody } from './pages/pair.js';
 import { uiContext, type UiEnv } from './session.js';
+// Paths stored before the path rule may hold bidi or zero-width characters: every one shown goes through visible().
+import { visible } from '../platform/visible.js';
 
 export const projectRoutes = new Hono<UiEnv>();
 
@@ -73,15 +75,15 @@ projectRoutes.get('/projects/:slug/note', async (c) => {
   const note = c.req.query('note') ?? '';
   const view = await noteView(ctx, slug, c.req.query('partition') ?? '', note);
   return c.html(
-    <Page title={note} member={ctx.member} csrf={c.get('csrf')}>
-      <Breadcrumbs items={[['Projects', '/ui'], [slug, `${projectBase(slug)}?partition=${enc(view.partition)}`], [note, null]]} />
-      <h1><code>{note}</code></h1>
+    <Page title={visible(note)} member={ctx.member} csrf={c.get('csrf')}>
+      <Breadcrumbs items={[['Projects', '/ui'], [slug, `${projectBase(slug)}?partition=${enc(view.partition)}`], [visible(note), null]]} />
+      <h1><code>{visible(note)}</code></h1>
       <p>Under <code>{view.partition}</code>: fresh {view.counts.fresh}, stale {view.counts.stale}, missing {view.counts.missing} of {view.counts.total} gates.</p>
       <table class="list">
         <thead><tr><th scope="col">Gate</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Last outcome</th></tr></thead>
         <tbody>{view.pairs.map((p) => (
           <tr>
-            <th scope="row"><a href={`${projectBase(slug)}/pair?partition=${enc(view.partition)}&note=${enc(note)}&gate=${enc(p.gate_path)}`}>{p.gate_path}</a></th>
+            <th scope="row"><a href={`${projectBase(slug)}/pair?partition=${enc(view.partition)}&note=${enc(note)}&gate=${enc(p.gate_path)}`}>{visible(p.gate_path)}</a></th>
             <td><StatusText status={p.status} /></td><td>{p.reason ?? ''}</td><td>{p.outcome ? <span class={`status ${p.outcome}`}>{p.outcome}</span> : '—'}</td>
           </tr>))}
         </tbody>
@@ -97,8 +99,8 @@ projectRoutes.get('/projects/:slug/pair', async (c) => {
   const gate = c.req.query('gate') ?? '';
   const view = await pairView(ctx, slug, c.req.query('partition') ?? '', note, gate);
   return c.html(
-    <Page title={`${note} × ${gate}`} member={ctx.member} csrf={c.get('csrf')}>
-      <Breadcrumbs items={[['Projects', '/ui'], [slug, `${projectBase(slug)}?partition=${enc(view.partition)}`], [note, `${projectBase(slug)}/note?partition=${enc(view.partition)}&note=${enc(note)}`], [gate, null]]} />
+    <Page title={`${visible(note)} × ${visible(gate)}`} member={ctx.member} csrf={c.get('csrf')}>
+      <Breadcrumbs items={[['Projects', '/ui'], [slug, `${projectBase(slug)}?partition=${enc(view.partition)}`], [visible(note), `${projectBase(slug)}/note?partition=${enc(view.partition)}&note=${enc(note)}`], [visible(gate), null]]} />
       <PairBody view={view} slug={slug} />
     </Page>,
   );
@@ -165,12 +167,12 @@ projectRoutes.get('/jobs/:id', async (c) => {
       {job.warnings.length > 0 && <><h2>Warnings</h2><ul>{job.warnings.map((w) => <li>{w}</li>)}</ul></>}
       <h2>Items ({job.items.length})</h2>
       <table class="list"><thead><tr><th scope="col">#</th><th scope="col">Note</th><th scope="col">Gate</th><th scope="col">Outcome</th></tr></thead>
-        <tbody>{job.items.map((i) => <tr><td>{i.ordinal}</td><td>{i.note_path}</td><td>{i.gate_path}</td>
+        <tbody>{job.items.map((i) => <tr><td>{i.ordinal}</td><td>{visible(i.note_path)}</td><td>{visible(i.gate_path)}</td>
           <td>{i.outcome ? <span class={`status ${i.outcome}`}>{OUTCOME_LETTER[i.outcome]} {i.outcome}</span> : <span class="muted">pending</span>}</td></tr>)}</tbody></table>
       <h2>Artifacts</h2>
       {job.items.filter((i) => byItem.has(i.id)).map((i) => (
         <article aria-labelledby={`a-${i.id}`}>
-          <h3 id={`a-${i.id}`}>{i.note_path} × {i.gate_path} <span class={`status ${i.outcome}`}>{i.outcome}</span></h3>
+          <h3 id={`a-${i.id}`}>{visible(i.note_path)} × {visible(i.gate_path)} <span class={`status ${i.outcome}`}>{i.outcome}</span></h3>
           <div class="markdown">{renderMarkdown(byItem.get(i.id)!)}</div>
         </article>
       ))}

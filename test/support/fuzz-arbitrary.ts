@@ -19,7 +19,9 @@ export const hostileStrings: string[] = [
   '', ' ', '\t', '\r\n', 'x'.repeat(70_000), 'é'.repeat(20_000),
   '\u0000', 'a\u0000b', '\uD800', '\uDFFF', 'a\uD83Db', '\uDE00\uD83D', // NUL, lone and swapped surrogates
   '\u202Eevil.md', '\u200F\u05D0\u05D1', 'e\u0301\u0301\u0301\u0301', '\u0065\u0301', '\u00e9', // RTL, combining, NFC vs NFD
-  '\uFEFFbom', '\u200B', '\u2028\u2029', '\u001b[31m', '\u007f', '🏳️‍🌈', '𝕏', '\uFFFF', '\uFFFE',
+  '\uFEFFbom', '\u200B', '\u2028\u2029', '\u001b[31m', '\u007f',
+  // Characters every path field refuses (issue 16, finding 10): isolates, zero-width joiners, C1 controls (U+009B is CSI).
+  'kb/\u2066x\u2069.md', 'kb/a\u200Db.md', 'kb/\u2060.md', 'kb/\u0085.md', 'kb/\u009b31m.md', '🏳️‍🌈', '𝕏', '\uFFFF', '\uFFFE',
   '..', '.', '../../etc/passwd', 'a/../b', 'a/./b', 'a//b', '/etc/passwd', '/', 'C:\\Windows\\win.ini', '\\\\srv\\share', 'a\\b',
   '%2e%2e', '%2e%2e%2f', '..%2F..%2F', '%2F', '%00', '%252e%252e', '..;/', 'file:///etc/passwd', '~/x',
   "' or 1=1 --", "'; drop table orgs; --", "\\'; select pg_sleep(0); --", '$1', '%', '_', '*', '?',

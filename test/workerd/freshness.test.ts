@@ -39,6 +39,20 @@ describe('freshness in workerd', () => {
     expect(selected.json.counts).toEqual({ fresh: 0, stale: 0, missing: 1, total: 1 });
     const text = await call('GET', `/v1/projects/${project}/snapshots/${note.sha256}`, { token: org.ownerToken });
     expect(text.json.body).toBe(note.body);
+    const md = await call('GET', `/v1/projects/${project}/snapshots/${note.sha256}`, { token: org.ownerToken, headers: { accept: 'text/markdown' } });
+    expect(md.headers.get('content-type')).toContain('text/markdown');
+    expect(md.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('refuses bidi, zero-width and C1 characters in paths with a 422 naming the field, storing nothing', async () => {
+    for (const ch of ['\u202E', '\u2066', '\u200B', '\uFEFF', '\u0085']) {
+      const bad = await file(`kb/notes/evil${ch}dm.md`, '# evil\n');
+      const reply = await call('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, body: { files: [bad] } });
+      expect(reply.status, reply.text).toBe(422);
+      expect(reply.json.errors.map((e: any) => e.path)).toContain('body.files.0.path');
+      const stored = await call('GET', `/v1/projects/${project}/snapshots/${bad.sha256}`, { token: org.ownerToken });
+      expect(stored.status).toBe(404);
+    }
   });
 
   it('diff, retire, integrity and GC answer', async () => {

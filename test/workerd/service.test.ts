@@ -43,6 +43,13 @@ describe('service routes in workerd', () => {
     expect(typeof key.kid).toBe('string');
   });
 
+  it('every answer carries X-Content-Type-Options: nosniff (service, docs, dashboard, refusals, 404s)', async () => {
+    for (const path of ['/healthz', '/openapi.json', '/docs', '/.well-known/jwks.json', '/ui', '/ui/sign-in', '/ui/static/app.css', '/ui/', '/v1/projects', '/no-such-route']) {
+      const reply = await call('GET', path);
+      expect(reply.headers.get('x-content-type-options'), `${path} (${reply.status})`).toBe('nosniff');
+    }
+  });
+
   it('answers unknown routes with a problem document', async () => {
     const reply = await call('GET', '/nope');
     expect(reply.status).toBe(404);

@@ -1,7 +1,7 @@
 // Request and response shapes of the freshness routes.
 import { z } from '@hono/zod-openapi';
 import { Slug, Timestamp } from '../../platform/schemas.js';
-import { ManifestEntry, ModelPartition, PairRef, RepoPath, Sha256 } from '../names.js';
+import { ManifestEntry, ModelPartition, PairRef, PathPrefix, RepoPath, Sha256 } from '../names.js';
 
 export const ProjectParam = z.object({ project: Slug.openapi({ param: { name: 'project', in: 'path' } }) });
 
@@ -117,7 +117,7 @@ export const AcceptanceQuery = z.object({
   note_path: RepoPath.optional(),
   gate_path: RepoPath.optional(),
   model_partition: ModelPartition.optional(),
-  path_prefix: z.string().min(1).max(1024).optional().openapi({ description: 'Listing only: pairs whose note or gate path starts with this' }),
+  path_prefix: PathPrefix.optional().openapi({ description: 'Listing only: pairs whose note or gate path starts with this; the same characters refused as in a path' }),
   limit: z.coerce.number().int().min(1).max(10_000).default(50).openapi({ description: 'Page size (history: at most 200 used; listing: up to 10,000)' }),
   cursor: z.string().max(4096).optional(),
 });

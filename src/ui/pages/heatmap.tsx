@@ -1,6 +1,8 @@
 // Project page: the freshness heatmap of notes x gates under one partition.
 import type { HeatmapView, NoteRow, FolderRow } from '../data/heatmap.js';
 import { OUTCOME_LETTER, STATUS_SYMBOL } from '../layout.js';
+// Paths stored before the path rule may hold bidi or zero-width characters: every one is shown through visible().
+import { visible } from '../../platform/visible.js';
 
 export type Colour = 'status' | 'outcome';
 
@@ -39,7 +41,7 @@ function NoteCells(props: { row: NoteRow; colour: Colour; link: (i: number, j: n
   const { row, colour } = props;
   return (
     <tr>
-      <th scope="row" title={row.path}><a href={props.link(row.index, -1)}>{row.path.slice(props.shared.length)}</a></th>
+      <th scope="row" title={visible(row.path)}><a href={props.link(row.index, -1)}>{visible(row.path.slice(props.shared.length))}</a></th>
       {row.cells.map((c, j) => {
         const cls = colour === 'outcome' ? (c.outcome ? OUTCOME_CLASS[c.outcome] : 'on') : STATUS_CLASS[c.status];
         const text = colour === 'outcome' ? (c.outcome ? OUTCOME_LETTER[c.outcome] : '–') : STATUS_SYMBOL[c.status];
@@ -54,7 +56,7 @@ function NoteCells(props: { row: NoteRow; colour: Colour; link: (i: number, j: n
 function FolderCells(props: { row: FolderRow; href: string }) {
   return (
     <tr>
-      <th scope="row"><a href={props.href}>{props.row.folder}</a> <span class="muted">({props.row.notes} notes)</span></th>
+      <th scope="row"><a href={props.href}>{visible(props.row.folder)}</a> <span class="muted">({props.row.notes} notes)</span></th>
       {props.row.cells.map((c, j) => {
         const share = pct(c.fresh, props.row.notes);
         const bucket = share === 100 ? 4 : share >= 75 ? 3 : share >= 50 ? 2 : share >= 25 ? 1 : 0;
@@ -73,7 +75,7 @@ export function Heatmap(props: { view: HeatmapView; colour: Colour; slug: string
   const link = (i: number, j: number) => `${encodeURIComponent(slug)}/cell${q({ p: view.partition ?? '', v: view.version, n: i, g: j < 0 ? undefined : j })}`;
   return (
     <section aria-labelledby="heat-title">
-      <h2 id="heat-title">Freshness under <code>{view.partition}</code>{view.prefix && <> in <code>{view.prefix}</code></>}</h2>
+      <h2 id="heat-title">Freshness under <code>{view.partition}</code>{view.prefix && <> in <code>{visible(view.prefix)}</code></>}</h2>
       <p><Proportions counts={view.counts} /></p>
       {view.prefix && <p><a href={`${base}${q({ ...keep })}`}>↑ all notes</a></p>}
       <ul class="legend" aria-label="Legend">
@@ -92,7 +94,7 @@ export function Heatmap(props: { view: HeatmapView; colour: Colour; slug: string
         : <div class="heat-wrap">
           <table class="heat" id="heatmap" data-partition={view.partition ?? ''}>
             <caption class="visually-hidden">Notes (rows) by gates (columns); each cell shows the pair's status as a symbol</caption>
-            <thead><tr><th scope="col">{shared ? <>Note in <code>{shared}</code></> : 'Note'}</th>{view.gates.map((g, j) => <th scope="col"><abbr title={g}>{j + 1}</abbr></th>)}</tr></thead>
+            <thead><tr><th scope="col">{shared ? <>Note in <code>{visible(shared)}</code></> : 'Note'}</th>{view.gates.map((g, j) => <th scope="col"><abbr title={visible(g)}>{j + 1}</abbr></th>)}</tr></thead>
             <tbody>
               {view.folders.map((row) => <FolderCells row={row} href={`${base}${q({ ...keep, prefix: row.folder })}`} />)}
               {view.rows.map((row) => <NoteCells row={row} colour={colour} link={link} shared={shared} />)}
@@ -107,7 +109,7 @@ export function Heatmap(props: { view: HeatmapView; colour: Colour; slug: string
         </p></nav>
       )}
       <h2 id="gates">Gates</h2>
-      <ol class="gates">{view.gates.map((g) => <li><code>{g}</code></li>)}</ol>
+      <ol class="gates">{view.gates.map((g) => <li><code>{visible(g)}</code></li>)}</ol>
     </section>
   );
 }

@@ -2,6 +2,8 @@
 import type { pairView } from '../data/pair.js';
 import { fmtTime, StatusText } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
+// Paths stored before the path rule may hold bidi or zero-width characters: shown through visible().
+import { visible } from '../../platform/visible.js';
 
 type PairViewData = Awaited<ReturnType<typeof pairView>>;
 
@@ -19,7 +21,7 @@ export function PairBody(props: { view: PairViewData; slug: string }) {
   const p = view.pair;
   return (
     <>
-      <h1><code>{p.note_path}</code> × <code>{p.gate_path}</code></h1>
+      <h1><code>{visible(p.note_path)}</code> × <code>{visible(p.gate_path)}</code></h1>
       <dl class="facts">
         <dt>Partition</dt><dd><code>{view.partition}</code></dd>
         <dt>Status</dt><dd><StatusText status={p.status} />{p.reason && p.status !== 'fresh' && <> ({p.reason.replace('_', ' ')})</>}</dd>
@@ -30,7 +32,7 @@ export function PairBody(props: { view: PairViewData; slug: string }) {
       <h2>What changed since acceptance</h2>
       {!view.diff ? <p class="muted">{p.status === 'fresh' ? 'Nothing: both texts are the accepted ones.' : 'No accepted texts to compare with.'}</p> : (
         <>{[view.diff.note, view.diff.gate].map((part) => part.changed && (
-          part.diff ? <Diff text={part.diff} /> : <p class="muted">{part.path} changed; the accepted text was collected, only its hash remains.</p>
+          part.diff ? <Diff text={part.diff} /> : <p class="muted">{visible(part.path)} changed; the accepted text was collected, only its hash remains.</p>
         ))}</>
       )}
       <h2>History</h2>
