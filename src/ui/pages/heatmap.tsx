@@ -11,6 +11,17 @@ const OUTCOME_CLASS = { pass: 'op', warn: 'ow', fail: 'ox', error: 'oe' } as con
 const REASON = { never_reviewed: 'never reviewed', note_changed: 'note changed', gate_changed: 'gate changed', both_changed: 'both changed' } as const;
 
 const pct = (n: number, total: number) => (total === 0 ? 0 : Math.round((100 * n) / total));
+
+/**
+ * A share as a person reads it: 100 only when it is all, 0 only when it is
+ * none. 14,826 fresh of 14,868 is ">99", 42 of them "<1", never "100" and "0".
+ */
+export function shareLabel(n: number, total: number): string {
+  if (n <= 0 || total === 0) return '0';
+  if (n >= total) return '100';
+  const rounded = pct(n, total);
+  return rounded === 0 ? '<1' : rounded === 100 ? '>99' : String(rounded);
+}
 const q = (params: Record<string, string | number | undefined>) =>
   '?' + Object.entries(params).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
 
@@ -24,7 +35,7 @@ export function Proportions(props: { counts: { fresh: number; stale: number; mis
         <span class={`s w${Math.round(pct(stale, total) / 5) * 5}`}></span>
         <span class={`m w${Math.round(pct(missing, total) / 5) * 5}`}></span>
       </span>{' '}
-      <span>fresh {fresh} ({pct(fresh, total)}%) · stale {stale} ({pct(stale, total)}%) · missing {missing} ({pct(missing, total)}%) of {total}</span>
+      <span>fresh {fresh} ({shareLabel(fresh, total)}%) · stale {stale} ({shareLabel(stale, total)}%) · missing {missing} ({shareLabel(missing, total)}%) of {total}</span>
     </span>
   );
 }
@@ -59,8 +70,8 @@ function FolderCells(props: { row: FolderRow; href: string }) {
       <th scope="row"><a href={props.href}>{visible(props.row.folder)}</a> <span class="muted">({props.row.notes} notes)</span></th>
       {props.row.cells.map((c, j) => {
         const share = pct(c.fresh, props.row.notes);
-        const bucket = share === 100 ? 4 : share >= 75 ? 3 : share >= 50 ? 2 : share >= 25 ? 1 : 0;
-        return <td class={`c q${bucket}`} title={`G${j + 1}: fresh ${c.fresh}, stale ${c.stale}, missing ${c.missing}`}>{share}</td>;
+        const bucket = c.fresh >= props.row.notes ? 4 : share >= 75 ? 3 : share >= 50 ? 2 : share >= 25 ? 1 : 0;
+        return <td class={`c q${bucket}`} title={`G${j + 1}: fresh ${c.fresh}, stale ${c.stale}, missing ${c.missing}`}>{shareLabel(c.fresh, props.row.notes)}</td>;
       })}
     </tr>
   );
@@ -85,7 +96,8 @@ export function Heatmap(props: { view: HeatmapView; colour: Colour; slug: string
           <li><span class="k m">{STATUS_SYMBOL.missing}</span> missing (never reviewed, or retired)</li>
         </> : <>
           <li><span class="k op">P</span> last review passed</li><li><span class="k ow">W</span> warned</li>
-          <li><span class="k ox">F</span> failed</li><li><span class="k oe">E</span> error</li><li><span class="k on">–</span> no outcome (never reviewed, or acked)</li>
+          <li><span class="k ox">F</span> failed</li><li><span class="k oe">E</span> error</li><li><span class="k on">–</span> no outcome (never reviewed, retired, or imported without one)</li>
+          <li>an ack keeps the outcome of the review it carries forward</li>
         </>}
         {view.folders.length > 0 && <li><span class="k q2">50</span> folder rows: % of notes fresh for that gate</li>}
       </ul>
