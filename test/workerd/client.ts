@@ -16,13 +16,14 @@ export interface Reply {
 export interface RequestOptions {
   token?: string;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 // The host is irrelevant (the Worker never looks at it) but Request needs one.
 const ORIGIN = 'https://gatehouse.test';
 
 export async function call(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
   if (options.body !== undefined) {
