@@ -86,7 +86,8 @@ export const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       endSession(c);
-      return c.redirect(`/ui/sign-in?reason=${encodeURIComponent(err.detail)}`, 303);
+      // A code, not err.detail: the sign-in page shows fixed texts only (SIGN_IN_REASONS in routes.tsx).
+      return c.redirect('/ui/sign-in?reason=session-ended', 303);
     }
     throw err;
   }

@@ -24,6 +24,10 @@ describe('dashboard in workerd', () => {
     const script = await page('/ui/static/sign-in.js');
     expect(script.headers.get('content-type')).toContain('javascript');
     expect((await page('/ui')).status).toBe(303);
+    // Login CSRF: the script fills in a #token= link's token but never submits; ?reason= is a code for a fixed text.
+    expect(script.html).not.toContain('submit(');
+    expect((await page('/ui/sign-in?reason=Call%20555%200100')).html).not.toContain('555 0100');
+    expect((await page('/ui/sign-in?reason=signed-out')).html).toContain('Signed out.');
   });
 
   it('signs in with a token and shows the org\'s projects and a heatmap', async () => {
