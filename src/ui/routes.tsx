@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { compress } from 'hono/compress';
 import { getCookie } from 'hono/cookie';
-import { ApiError } from '../platform/errors.js';
+import { ApiError, problem } from '../platform/errors.js';
 import { listProjects } from '../tenancy/projects.js';
 import { orgOverview } from './data/heatmap.js';
 import { Page } from './layout.js';
@@ -44,6 +44,8 @@ function renderError(c: Context<UiEnv>, err: Error) {
     err = new ApiError('internal', 'Something went wrong; the error was logged');
   }
   const e = err as ApiError;
+  // A refusal to go on (rate limit) answers as the API does: problem+json with Retry-After.
+  if (e.status === 429) return problem(c, e);
   const title = e.status === 404 ? 'Not found' : e.status === 403 ? 'Not allowed' : e.status === 409 ? 'Conflict' : e.status >= 500 ? 'Error' : 'Cannot do that';
   const member = c.get('principal')?.kind === 'member' ? (c.get('principal') as never) : undefined;
   return c.html(<Page title={title} member={member} csrf={c.get('csrf')}><ErrorBody status={e.status} title={title} detail={e.detail} /></Page>, e.status as 400);
