@@ -3,7 +3,7 @@ import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './platform/context.js';
 import { ApiError, onError, problem } from './platform/errors.js';
-import { rateLimit } from './platform/rate-limit.js';
+import { rateLimits } from './platform/rate-limit.js';
 import { refuseUnstorableText } from './platform/text-guard.js';
 import { createRouter } from './platform/router.js';
 import { serviceRoutes } from './platform/service-routes.js';
@@ -53,8 +53,10 @@ export function createApp(deps: AppDeps) {
     maxSize: deps.limits.maxBodyBytes,
     onError: () => { throw new ApiError('payload_too_large', `The request body is over the limit of ${deps.limits.maxBodyBytes} bytes`, { limit_bytes: deps.limits.maxBodyBytes }); },
   }));
+  // Before bodies are read and tokens checked: a flood from one address is refused cheaply.
+  app.use('/v1/*', rateLimits());
+  app.use('/ui/*', rateLimits());
   app.use('/v1/*', authenticate);
-  if (deps.rateLimiter) app.use('/v1/*', rateLimit(deps.rateLimiter));
   app.use('/v1/*', refuseUnstorableText);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

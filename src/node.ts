@@ -7,8 +7,8 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { runScheduledMaintenance } from './maintenance.js';
 import { FeatureHashEmbedder } from './search/embedder.js';
-import { MemoryRateLimiter } from './platform/rate-limit.js';
-import { nodeAuthConfig, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
+import { rateLimitersFor } from './platform/rate-limit.js';
+import { nodeAuthConfig, nodeClientAddress, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
 import { ensureLocalOrg } from './tenancy/bootstrap.js';
 
 async function main() {
@@ -22,8 +22,11 @@ async function main() {
     console.log(`gatehouse: created org "local" with an owner; the owner's token is in ${tokenFile}`);
   }
   const embedder = new FeatureHashEmbedder();
-  const rateLimiter = config.rateLimit ? new MemoryRateLimiter(config.rateLimit) : undefined;
-  const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, rateLimiter, version: process.env.npm_package_version });
+  const limiters = rateLimitersFor(config.rateLimits);
+  const app = createApp({
+    database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, version: process.env.npm_package_version,
+    rateLimiter: limiters.identity, addressRateLimiter: limiters.address, clientAddress: nodeClientAddress,
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host}:${info.port}`;
     console.log(`gatehouse: serving on ${base} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL from DATABASE_URL'})`);

@@ -3,9 +3,9 @@
 import type { ExecutionContext } from 'hono';
 import { createRemoteJWKSet } from 'jose';
 import { createApp } from './app.js';
-import { defaultLimits, intFromEnv } from './platform/config.js';
+import { defaultLimits, intFromEnv, readRateLimits } from './platform/config.js';
 import { runScheduledMaintenance } from './maintenance.js';
-import { type WorkersRateLimitBinding, WorkersRateLimiter } from './platform/rate-limit.js';
+import { rateLimitersFor, type WorkersRateLimitBinding } from './platform/rate-limit.js';
 import { type Embedder, FeatureHashEmbedder, WorkersAiEmbedder } from './search/embedder.js';
 import { neonPerRequest, neonPool } from './platform/drivers/neon.js';
 import { loadSigningKey } from './tenancy/auth/keys.js';
@@ -25,10 +25,13 @@ export interface WorkerEnv {
   GATEHOUSE_WS_PROXY?: string;
   /** The Workers AI binding, when configured: search embeds with it. */
   AI?: unknown;
-  /** The Workers Rate Limiting binding ([[ratelimits]] in wrangler.toml); its limit and period repeated as vars for the headers. */
+  /** The Workers Rate Limiting bindings ([[ratelimits]] in wrangler.toml), per identity and per address; their limit and period repeated as vars for the headers. */
   RATE_LIMITER?: WorkersRateLimitBinding;
+  ADDRESS_RATE_LIMITER?: WorkersRateLimitBinding;
   GATEHOUSE_RATE_LIMIT?: string;
   GATEHOUSE_RATE_LIMIT_PERIOD_SECONDS?: string;
+  GATEHOUSE_ADDRESS_RATE_LIMIT?: string;
+  GATEHOUSE_ADDRESS_RATE_LIMIT_PERIOD_SECONDS?: string;
 }
 
 type App = ReturnType<typeof createApp>;
@@ -58,15 +61,17 @@ async function build(env: WorkerEnv): Promise<App> {
       algorithms: (env.GATEHOUSE_OIDC_ALGORITHMS || 'RS256,ES256,EdDSA').split(',').map((s) => s.trim()).filter(Boolean),
     };
   }
+  const limiters = rateLimitersFor(readRateLimits(env as unknown as Record<string, unknown>), { identity: env.RATE_LIMITER, address: env.ADDRESS_RATE_LIMITER });
   return createApp({
     database: neonPerRequest({ connectionString: env.DATABASE_URL, wsProxy: env.GATEHOUSE_WS_PROXY }),
     auth,
     clock: () => new Date(),
     limits: { ...defaultLimits, maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES') },
     embedder: embedderFor(env),
-    rateLimiter: env.RATE_LIMITER
-      ? new WorkersRateLimiter(env.RATE_LIMITER, intFromEnv(env.GATEHOUSE_RATE_LIMIT, 600, 'GATEHOUSE_RATE_LIMIT'), intFromEnv(env.GATEHOUSE_RATE_LIMIT_PERIOD_SECONDS, 60, 'GATEHOUSE_RATE_LIMIT_PERIOD_SECONDS'))
-      : undefined,
+    rateLimiter: limiters.identity,
+    addressRateLimiter: limiters.address,
+    // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it); absent outside Cloudflare, then no address budget.
+    clientAddress: (c) => c.req.header('cf-connecting-ip') || undefined,
   });
 }
 

@@ -1,7 +1,9 @@
-// `gatehouse login --web`: open the dashboard signed in with the CLI's token.
-// The token rides in the URL fragment, which browsers never send to the
-// server (nor to its logs, nor in a Referer); the sign-in page's own script
-// moves it into a POST and wipes it from the address bar.
+// `gatehouse login --web`: open the dashboard's sign-in page with the CLI's
+// token filled in. The token rides in the URL fragment, which browsers never
+// send to the server (nor to its logs, nor in a Referer); the sign-in page's
+// own script moves it into the form and wipes it from the address bar. The
+// person still clicks "Sign in": a page that signed in by itself would let
+// anyone's link sign a victim into the link sender's org (login CSRF).
 import { spawn } from 'node:child_process';
 import { ApiClient } from './client.js';
 import { tokenFor } from './config.js';
@@ -32,7 +34,7 @@ export async function loginWeb(api: string, opts: { token?: string; open: boolea
   const { body } = await new ApiClient(api, token).get<{ slug: string; you: { role: string } }>('/v1/org');
   const url = signInUrl(api, token);
   if (opts.open && (await openBrowser(url))) {
-    process.stderr.write(`opened the dashboard for org ${body.slug} (${body.you.role}) in your browser\n`);
+    process.stderr.write(`opened the dashboard for org ${body.slug} (${body.you.role}) in your browser; click "Sign in" there\n`);
     return 0;
   }
   process.stderr.write(`open this address in your browser to sign in to org ${body.slug} (${body.you.role}); it carries your token, so keep it private:\n`);

@@ -29,3 +29,48 @@ export function intFromEnv(value: string | undefined, fallback: number, name: st
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** A token bucket: sustained requests a minute, and how many may come at once. */
+export interface Budget { perMinute: number; burst: number }
+/** A Workers Rate Limiting binding's figures (wrangler.toml [[ratelimits]]), repeated as vars for the headers. */
+export interface BindingFigures { limit: number; periodSeconds: number }
+
+export interface RateLimitConfig {
+  /** Per identity (a user or service of an org, an operator, an external subject); null when off. */
+  identity: Budget | null;
+  /** Per client address, before any token is looked at; null when off. */
+  address: Budget | null;
+  /** On Workers the bindings hold the limits; these figures only feed RateLimit-Limit and Retry-After. */
+  bindings: { identity: BindingFigures; address: BindingFigures };
+}
+
+/**
+ * Generous enough for a fleet of runners on one identity working through
+ * small jobs (about 50 requests a second sustained), tight enough that one
+ * runaway client cannot starve the database for everyone else. An address
+ * may carry several identities (an office behind NAT), so it gets twice that.
+ */
+export const DEFAULT_RATE: Budget = { perMinute: 3000, burst: 300 };
+export const DEFAULT_ADDRESS_RATE: Budget = { perMinute: 6000, burst: 600 };
+
+function budgetFromEnv(env: Record<string, string | undefined>, prefix: string, fallback: Budget): Budget | null {
+  if (env[`${prefix}_PER_MINUTE`] === '0') return null;
+  return {
+    perMinute: intFromEnv(env[`${prefix}_PER_MINUTE`], fallback.perMinute, `${prefix}_PER_MINUTE`),
+    burst: intFromEnv(env[`${prefix}_BURST`], fallback.burst, `${prefix}_BURST`),
+  };
+}
+
+/** The one reader of rate-limit settings, for both hosts (Node's process.env, a Worker's env). */
+export function readRateLimits(env: Record<string, unknown>): RateLimitConfig {
+  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const figures = (prefix: string, limit: number, period: number): BindingFigures => ({
+    limit: intFromEnv(vars[prefix], limit, prefix),
+    periodSeconds: intFromEnv(vars[`${prefix}_PERIOD_SECONDS`], period, `${prefix}_PERIOD_SECONDS`),
+  });
+  return {
+    identity: budgetFromEnv(vars, 'GATEHOUSE_RATE_LIMIT', DEFAULT_RATE),
+    address: budgetFromEnv(vars, 'GATEHOUSE_ADDRESS_RATE_LIMIT', DEFAULT_ADDRESS_RATE),
+    bindings: { identity: figures('GATEHOUSE_RATE_LIMIT', 600, 60), address: figures('GATEHOUSE_ADDRESS_RATE_LIMIT', 1200, 60) },
+  };
+}

@@ -1,4 +1,5 @@
 // What every request carries, and what the app is built from.
+import type { Context } from 'hono';
 import type { AuthConfig } from '../tenancy/auth/tokens.js';
 import type { Principal } from '../tenancy/auth/principal.js';
 import type { Limits } from './config.js';
@@ -21,8 +22,12 @@ export interface AppDeps {
   limits: Limits;
   /** Embeds search queries and, when cheap, artifacts and notes (see src/search). */
   embedder: Embedder;
-  /** Per-token request budget (see rate-limit.ts); absent, nothing is limited. */
+  /** Per-identity request budget (see rate-limit.ts); absent, nothing is limited. */
   rateLimiter?: RateLimiter;
+  /** Per-address budget in front of authentication; needs clientAddress. */
+  addressRateLimiter?: RateLimiter;
+  /** The client's address as the host knows it (Node: the socket; Workers: CF-Connecting-IP); undefined when unknown. */
+  clientAddress?: (c: Context) => string | undefined;
   /** Shown on /healthz and the docs page. */
   version?: string;
 }
@@ -33,5 +38,7 @@ export type AppEnv = {
     db: Database;
     deps: AppDeps;
     principal: Principal;
+    /** The identity's RateLimit-* headers, set when its budget is spent, put on the answer. */
+    rateHeaders?: Record<string, string>;
   };
 };

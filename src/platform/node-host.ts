@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { createRemoteJWKSet } from 'jose';
 import { loadSigningKey, generateSigningKeyJson } from '../tenancy/auth/keys.js';
 import type { AuthConfig } from '../tenancy/auth/tokens.js';
-import { defaultLimits, intFromEnv, type Limits } from './config.js';
+import type { Context } from 'hono';
+import { defaultLimits, intFromEnv, type Limits, type RateLimitConfig, readRateLimits } from './config.js';
 import type { DatabaseProvider } from './context.js';
 import type { Database } from './db.js';
 import { openNodePostgres } from './drivers/node-postgres.js';
@@ -19,8 +20,8 @@ export interface NodeConfig {
   issuer: string;
   audience: string;
   limits: Limits;
-  /** Per-token requests per minute and burst; null when GATEHOUSE_RATE_LIMIT_PER_MINUTE=0. */
-  rateLimit: { perMinute: number; burst: number } | null;
+  /** Per-identity and per-address budgets (config.ts's readRateLimits, shared with the Worker). */
+  rateLimits: RateLimitConfig;
 }
 
 export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
@@ -35,19 +36,14 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
       ...defaultLimits,
       maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES'),
     },
-    rateLimit: env.GATEHOUSE_RATE_LIMIT_PER_MINUTE === '0' ? null : {
-      perMinute: intFromEnv(env.GATEHOUSE_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE.perMinute, 'GATEHOUSE_RATE_LIMIT_PER_MINUTE'),
-      burst: intFromEnv(env.GATEHOUSE_RATE_LIMIT_BURST, DEFAULT_RATE.burst, 'GATEHOUSE_RATE_LIMIT_BURST'),
-    },
+    rateLimits: readRateLimits(env),
   };
 }
 
-/**
- * Generous enough for a fleet of runners on one token working through small
- * jobs (about 50 requests a second sustained), tight enough that one runaway
- * client cannot starve the database for everyone else.
- */
-export const DEFAULT_RATE = { perMinute: 3000, burst: 300 };
+/** The client's address on Node: the socket's peer (@hono/node-server passes the request as env.incoming); no header is trusted. */
+export function nodeClientAddress(c: Context): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+}
 
 /**
  * The signing key: GATEHOUSE_SIGNING_KEY when set, else one generated on

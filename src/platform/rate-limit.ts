@@ -1,11 +1,18 @@
-// Per-token rate limits behind one interface: a bounded in-memory token
-// bucket on Node, the Workers Rate Limiting binding when deployed. The
-// middleware runs after authentication, so the key is who is calling (the
-// minted token's id, or the identity), never something the caller chooses.
-import type { MiddlewareHandler } from 'hono';
+// Rate limits behind one interface: a bounded in-memory token bucket on
+// Node, the Workers Rate Limiting binding when deployed. Two budgets, both
+// spent before anything costs a database statement:
+//   per address   in front of authentication, so a flood of bad tokens is
+//                 refused before its signatures are even checked;
+//   per identity  right after the signature check and before the token's
+//                 row is looked up: the key comes from the verified claims
+//                 (org and user, or issuer and subject), never a token id,
+//                 so minting more tokens buys no more budget.
+// /v1 and /ui (the dashboard's session) spend the same budgets.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { BindingFigures, RateLimitConfig } from './config.js';
 import type { AppEnv } from './context.js';
 import { ApiError } from './errors.js';
-import type { Principal } from '../tenancy/auth/principal.js';
+import type { VerifiedToken } from '../tenancy/auth/tokens.js';
 
 export interface RateDecision {
   allowed: boolean;
@@ -82,28 +89,59 @@ export class WorkersRateLimiter implements RateLimiter {
   }
 }
 
-/** Whose budget a request spends. */
-export function rateKey(principal: Principal): string {
-  switch (principal.kind) {
-    case 'member': return principal.tokenId ? `token:${principal.tokenId}` : `user:${principal.orgId}:${principal.userId}`;
-    case 'operator': return `operator:${principal.subject}`;
-    case 'newcomer': return `newcomer:${principal.issuer}:${principal.subject}`;
-  }
+/** Whose budget a request spends: the identity the verified signature names, whatever token it holds. */
+export function identityKey(token: VerifiedToken): string {
+  if (!token.own) return `oidc:${token.issuer}:${token.subject}`;
+  return token.org === null ? `operator:${token.subject}` : `user:${token.org}:${token.subject}`;
 }
 
-/** 429 problem+json with Retry-After once a caller's budget is spent; RateLimit-* headers on every answer. */
-export function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
+export interface RateLimiters { identity?: RateLimiter; address?: RateLimiter }
+
+/** Limiters from the config (config.ts's readRateLimits): the Workers bindings when given, else memory buckets. */
+export function rateLimitersFor(config: RateLimitConfig, bindings?: { identity?: WorkersRateLimitBinding; address?: WorkersRateLimitBinding }): RateLimiters {
+  const workers = (b: WorkersRateLimitBinding | undefined, f: BindingFigures) => b && new WorkersRateLimiter(b, f.limit, f.periodSeconds);
+  if (bindings) return { identity: workers(bindings.identity, config.bindings.identity), address: workers(bindings.address, config.bindings.address) };
+  return {
+    identity: config.identity ? new MemoryRateLimiter(config.identity) : undefined,
+    address: config.address ? new MemoryRateLimiter(config.address) : undefined,
+  };
+}
+
+function refuse(decision: RateDecision, headers: Record<string, string>, detail: string): never {
+  throw new ApiError('rate_limited', `${detail}; retry in ${decision.retryAfterSeconds} s`, {
+    headers: { ...headers, 'retry-after': String(decision.retryAfterSeconds) },
+    retry_after_seconds: decision.retryAfterSeconds,
+  });
+}
+
+/**
+ * Spend the budget of the identity a verified token names: 429 problem+json
+ * with Retry-After when it is spent. Called between the signature check and
+ * the database lookup, so an over-budget identity costs no statement.
+ */
+export async function chargeIdentity(c: Context<AppEnv>, token: VerifiedToken): Promise<void> {
+  const limiter = c.get('deps').rateLimiter;
+  if (!limiter) return;
+  const decision = await limiter.take(identityKey(token));
+  const headers: Record<string, string> = { 'ratelimit-limit': String(decision.limit) };
+  if (decision.remaining !== null) headers['ratelimit-remaining'] = String(decision.remaining);
+  if (!decision.allowed) refuse(decision, headers, 'Too many requests for this identity (all its tokens share one budget)');
+  c.set('rateHeaders', headers);
+}
+
+/**
+ * The address budget, in front of authentication (a map lookup, no crypto,
+ * no database); after the answer, the identity's RateLimit-* headers.
+ */
+export function rateLimits(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const decision = await limiter.take(rateKey(c.get('principal')));
-    const headers: Record<string, string> = { 'ratelimit-limit': String(decision.limit) };
-    if (decision.remaining !== null) headers['ratelimit-remaining'] = String(decision.remaining);
-    if (!decision.allowed) {
-      throw new ApiError('rate_limited', `Too many requests for this token; retry in ${decision.retryAfterSeconds} s`, {
-        headers: { ...headers, 'retry-after': String(decision.retryAfterSeconds) },
-        retry_after_seconds: decision.retryAfterSeconds,
-      });
+    const { addressRateLimiter, clientAddress } = c.get('deps');
+    const address = addressRateLimiter && clientAddress?.(c);
+    if (address) {
+      const decision = await addressRateLimiter.take(`address:${address}`);
+      if (!decision.allowed) refuse(decision, {}, 'Too many requests from this address');
     }
     await next();
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    for (const [name, value] of Object.entries(c.get('rateHeaders') ?? {})) c.header(name, value);
   };
 }

@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { compress } from 'hono/compress';
 import { getCookie } from 'hono/cookie';
-import { ApiError } from '../platform/errors.js';
+import { ApiError, problem } from '../platform/errors.js';
 import { listProjects } from '../tenancy/projects.js';
 import { orgOverview } from './data/heatmap.js';
 import { Page } from './layout.js';
@@ -44,6 +44,8 @@ function renderError(c: Context<UiEnv>, err: Error) {
     err = new ApiError('internal', 'Something went wrong; the error was logged');
   }
   const e = err as ApiError;
+  // A refusal to go on (rate limit) answers as the API does: problem+json with Retry-After.
+  if (e.status === 429) return problem(c, e);
   const title = e.status === 404 ? 'Not found' : e.status === 403 ? 'Not allowed' : e.status === 409 ? 'Conflict' : e.status >= 500 ? 'Error' : 'Cannot do that';
   const member = c.get('principal')?.kind === 'member' ? (c.get('principal') as never) : undefined;
   return c.html(<Page title={title} member={member} csrf={c.get('csrf')}><ErrorBody status={e.status} title={title} detail={e.detail} /></Page>, e.status as 400);
@@ -54,25 +56,38 @@ const asset = (body: string, type: string) => (c: Context) =>
 uiRoutes.get('/static/app.css', asset(APP_CSS, 'text/css; charset=utf-8'));
 uiRoutes.get('/static/sign-in.js', asset(SIGN_IN_JS, 'text/javascript; charset=utf-8'));
 
+/**
+ * Why the sign-in page was shown, by code: the page prints only these fixed
+ * texts, never the query's own words, so a link cannot put a message of the
+ * sender's choosing on this origin's page.
+ */
+export const SIGN_IN_REASONS = {
+  'signed-out': 'Signed out.',
+  'session-ended': 'Your session ended: the token expired or was revoked, or its holder left the org. Sign in again.',
+} as const;
+export type SignInReason = keyof typeof SIGN_IN_REASONS;
+const reasonText = (code: string | undefined) => (code && Object.hasOwn(SIGN_IN_REASONS, code) ? SIGN_IN_REASONS[code as SignInReason] : undefined);
+
 function SignIn(props: { nonce: string; reason?: string; error?: string }) {
   return (
     <Page title="Sign in">
       <h1>Sign in to Gatehouse</h1>
       {props.reason && <p class="notice" role="status">{props.reason}</p>}
+      <p class="notice secret" id="prefilled" role="status" hidden>A link filled in this token. Sign in only if you opened the link yourself (with <code>gatehouse login --web</code>): a link from someone else would sign you in as them, into their org.</p>
       {props.error && <p class="notice error" role="alert">{props.error}</p>}
       <form method="post" action="/ui/sign-in" id="sign-in">
         <input type="hidden" name="_signin" value={props.nonce} />
         <p><label for="token">API token (a JWT from <code>gatehouse tokens mint</code>, <code>npm run token</code> or an org admin)</label></p>
         <p><textarea id="token" name="token" rows={5} required autocomplete="off" spellcheck={false}></textarea></p>
-        <p><button type="submit" class="primary">Sign in</button></p>
+        <p><button type="submit" class="primary" id="sign-in-button">Sign in</button></p>
       </form>
-      <p class="muted">The token is kept in an HttpOnly cookie for this site only. <code>gatehouse login --web</code> opens this page signed in.</p>
+      <p class="muted">The token is kept in an HttpOnly cookie for this site only. <code>gatehouse login --web</code> opens this page with your token filled in.</p>
       <script src="/ui/static/sign-in.js"></script>
     </Page>
   );
 }
 
-uiRoutes.get('/sign-in', (c) => c.html(<SignIn nonce={newSignInNonce(c)} reason={c.req.query('reason')} />));
+uiRoutes.get('/sign-in', (c) => c.html(<SignIn nonce={newSignInNonce(c)} reason={reasonText(c.req.query('reason'))} />));
 
 uiRoutes.post('/sign-in', async (c) => {
   // Login CSRF: the form must carry the value this browser got with the sign-in page.
@@ -95,7 +110,7 @@ uiRoutes.post('/sign-in', async (c) => {
 
 uiRoutes.post('/sign-out', requireSession, async (c) => {
   endSession(c);
-  return c.redirect('/ui/sign-in?reason=Signed%20out', 303);
+  return c.redirect('/ui/sign-in?reason=signed-out', 303);
 });
 
 uiRoutes.use('*', requireSession);

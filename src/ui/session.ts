@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { decodeJwt } from 'jose';
 import type { AppEnv } from '../platform/context.js';
 import { ApiError } from '../platform/errors.js';
+import { chargeIdentity } from '../platform/rate-limit.js';
 import { resolveMember, type Member } from '../tenancy/auth/principal.js';
 import { verifyToken } from '../tenancy/auth/tokens.js';
 import type { Scope } from '../tenancy/auth/scopes.js';
@@ -53,6 +54,8 @@ export function newSignInNonce(c: Context): string {
 export async function memberFromToken(c: Context<UiEnv>, token: string): Promise<Member> {
   const deps = c.get('deps');
   const verified = await verifyToken(deps.auth, token, deps.clock());
+  // The same budget as the API's, spent before the database lookup (rate-limit.ts).
+  await chargeIdentity(c as unknown as Context<AppEnv>, verified);
   if (verified.org === null) throw new ApiError('unauthenticated', 'This token is not bound to an org; the dashboard needs an org member\'s token');
   return resolveMember(c.get('db'), verified, deps.clock());
 }
@@ -86,7 +89,8 @@ export const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       endSession(c);
-      return c.redirect(`/ui/sign-in?reason=${encodeURIComponent(err.detail)}`, 303);
+      // A code, not err.detail: the sign-in page shows fixed texts only (SIGN_IN_REASONS in routes.tsx).
+      return c.redirect('/ui/sign-in?reason=session-ended', 303);
     }
     throw err;
   }

@@ -5,18 +5,22 @@
 /**
  * The sign-in page's helper for `gatehouse login --web`: the CLI opens
  * /ui/sign-in#token=…; a URL fragment never reaches the server or its logs.
- * This moves the token into the form, wipes it from the address bar and
- * history, and submits, so the token travels only in the POST body.
+ * This moves the token into the form and wipes it from the address bar and
+ * history, but never submits: anyone can send a link carrying their own
+ * token, and an automatic sign-in would put the victim in the sender's org
+ * (login CSRF). The person's click on "Sign in", after the notice, does it.
  */
 export const SIGN_IN_JS = `(function () {
   var m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (!m) return;
   history.replaceState(null, '', location.pathname + location.search);
-  var form = document.getElementById('sign-in');
   var field = document.getElementById('token');
-  if (!form || !field) return;
-  field.value = decodeURIComponent(m[1]);
-  form.submit();
+  if (!field) return;
+  try { field.value = decodeURIComponent(m[1]); } catch (e) { return; }
+  var note = document.getElementById('prefilled');
+  if (note) note.hidden = false;
+  var button = document.getElementById('sign-in-button');
+  if (button) button.focus();
 })();
 `;
 

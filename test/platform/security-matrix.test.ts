@@ -296,3 +296,53 @@ describe('narrowed tokens', () => {
     expect(await tenantRowCounts()).toEqual(before);
   });
 });
+
+describe('idempotent replays', () => {
+  const idempotentOps = () => secured.filter((o) => (o.op.parameters ?? []).some((p: any) => resolveRef(doc, p).name === 'idempotency-key'));
+  /** A body each idempotent operation accepts (so the first answer is stored); a new one fails here until it has one. */
+  const firstBodies: Record<string, () => Promise<unknown>> = {
+    'POST /v1/projects': async () => ({ slug: 'replay-project' }),
+    'POST /v1/org/members': async () => ({ subject: 'replay-subject', role: 'viewer' }),
+    'POST /v1/org/groups': async () => ({ name: 'replay-group' }),
+    'POST /v1/projects/{project}/jobs': async () => {
+      const note = await env.uploadText(a.ownerToken, fixtures.project, 'kb/notes/replay.md', '# Replay\n');
+      const gate = await env.uploadText(a.ownerToken, fixtures.project, 'kb/gates/replay.md', '# Replay gate\n');
+      return { runner: 'fixture', model_partition: 'fixture-part', items: [{ note_path: note.path, note_sha256: note.sha256, gate_path: gate.path, gate_sha256: gate.sha256 }] };
+    },
+  };
+  /** Strings of the first answer a replay must not show (ids, names), minus what the request itself says. */
+  const leaves = (v: unknown): string[] => typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(leaves) : [];
+  const secretsOf = (json: unknown, asked: string) => leaves(json).filter((s) => s.length >= 6 && !asked.includes(s) && !/^\d{4}-\d\d-\d\dT/.test(s));
+
+  it('a replay with a token lacking the route\'s scope (or no longer seeing its project) is refused and shows nothing of the first answer', async () => {
+    const ops = idempotentOps();
+    expect(ops.length).toBeGreaterThanOrEqual(4);
+    expect(ops.map((o) => o.key).filter((k) => !firstBodies[k])).toEqual([]);
+    // The same identity as the first request (the owner), with a token that holds no write or admin scope.
+    const lacking = (await env.request('POST', '/v1/org/tokens', { token: a.ownerToken, body: { name: 'replay-read-only', scopes: ['freshness:read'] } })).json.token;
+    const failures: string[] = [];
+    for (const o of ops) {
+      const body = await firstBodies[o.key]();
+      const headers = { 'idempotency-key': `replay-${o.key.replace(/[^\w/{}-]/g, '_')}` };
+      const first = await env.request(o.method, url(o), { token: a.ownerToken, body, headers });
+      expect(first.status, `${o.key}: ${first.text}`).toBeLessThan(300);
+      const secrets = secretsOf(first.json, `${url(o)} ${JSON.stringify(body)}`);
+      expect(secrets.length).toBeGreaterThan(0);
+      const again = await env.request(o.method, url(o), { token: a.ownerToken, body, headers });
+      if (again.headers.get('idempotent-replayed') !== 'true') failures.push(`${o.key}: the owner's own retry was not replayed`);
+      const replays = [{ name: 'lacking scope', token: lacking, status: 403 }];
+      if (o.path.includes('{project}')) replays.push({ name: 'narrowed away', token: narrow.token, status: 404 });
+      for (const r of replays) {
+        matrixCases += 1;
+        const reply = await env.request(o.method, url(o), { token: r.token, body, headers });
+        if (reply.status !== r.status || !reply.headers.get('content-type')?.includes('application/problem+json')) failures.push(`${o.key} ${r.name}: ${reply.status} ${reply.text.slice(0, 120)}`);
+        const leaked = secrets.filter((s) => reply.text.includes(s));
+        if (leaked.length || reply.headers.get('idempotent-replayed')) failures.push(`${o.key} ${r.name}: replayed ${leaked.join(', ')}`);
+      }
+      // Another identity in the org with the same key is a first request of its own, never the owner's replay.
+      const otherUser = await env.request(o.method, url(o), { token: member.token, body, headers });
+      if (otherUser.headers.get('idempotent-replayed')) failures.push(`${o.key}: replayed to another user`);
+    }
+    expect(failures).toEqual([]);
+  });
+});

@@ -2,6 +2,7 @@
 // orgs created the way an operator would, members with tokens per role.
 import { createApp } from '../../src/app.js';
 import { defaultLimits, type Limits } from '../../src/platform/config.js';
+import type { AppDeps } from '../../src/platform/context.js';
 import type { RateLimiter } from '../../src/platform/rate-limit.js';
 import { generateSigningKeyJson, loadSigningKey } from '../../src/tenancy/auth/keys.js';
 import { type AuthConfig, type ExternalIssuer, mintToken } from '../../src/tenancy/auth/tokens.js';
@@ -47,11 +48,11 @@ export class TestEnv {
   private counter = 0;
   constructor(readonly database: TestDatabase, readonly auth: AuthConfig, readonly app: ReturnType<typeof createApp>) {}
 
-  static async start(options: { limits?: Partial<Limits>; external?: ExternalIssuer; rateLimiter?: RateLimiter; database?: TestDatabase } = {}): Promise<TestEnv> {
+  static async start(options: { limits?: Partial<Limits>; external?: ExternalIssuer; rateLimiter?: RateLimiter; database?: TestDatabase; deps?: Partial<AppDeps> } = {}): Promise<TestEnv> {
     const database = options.database ?? await openTestDatabase();
     const auth = { ...(await testAuth()), external: options.external };
     const limits = options.limits ?? {};
-    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits }, embedder: new FeatureHashEmbedder(), rateLimiter: options.rateLimiter });
+    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits }, embedder: new FeatureHashEmbedder(), rateLimiter: options.rateLimiter, ...options.deps });
     return new TestEnv(database, auth, app);
   }
 

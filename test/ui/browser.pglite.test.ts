@@ -245,6 +245,12 @@ describe.skipIf(!haveBrowser)('dashboard in chromium', () => {
     expect(url).toBe(`${served.api}/ui/sign-in#token=${viewerToken}`);
     const page = await newPage();
     await page.goto(url);
+    // The link only fills in the form (no login CSRF): the address is wiped, and nobody is signed in until the click.
+    await page.waitForURL(`${served.api}/ui/sign-in`);
+    expect(await page.getByLabel(/API token/).inputValue()).toBe(viewerToken);
+    expect(await page.locator('#prefilled').isVisible()).toBe(true);
+    expect((await page.context().cookies()).some((c) => c.name === 'gatehouse_session')).toBe(false);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${served.api}/ui`);
     expect(page.url()).not.toContain('token');
     expect(await page.textContent('header')).toContain('viewer');

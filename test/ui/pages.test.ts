@@ -1,6 +1,8 @@
 // The dashboard without a browser: sign-in, session cookie, CSP, CSRF,
 // what each role sees, and tenancy (another org's project is a 404).
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGN_IN_JS } from '../../src/ui/static.js';
 import { TestEnv, type OrgFixture } from '../support/harness.js';
 import { manifest, text, upload, type Text } from '../support/freshness.js';
 import { runnerCalls } from '../support/execution.js';
@@ -166,11 +168,43 @@ describe('dashboard', () => {
     await env.request('DELETE', `/v1/org/tokens/${member.tokenId}`, { token: org.ownerToken });
     const after = await ui.get('/ui');
     expect(after.status).toBe(303);
-    expect(after.headers.get('location')).toMatch(/^\/ui\/sign-in\?reason=/);
+    expect(after.headers.get('location')).toBe('/ui/sign-in?reason=session-ended');
+    expect((await ui.get('/ui/sign-in?reason=session-ended')).html).toContain('Your session ended');
     const ui2 = new UiClient(env);
     await ui2.signIn(org.ownerToken);
     const out = await ui2.post('/ui/sign-out', {});
     expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/ui/sign-in?reason=signed-out');
     expect((await ui2.get('/ui')).status).toBe(303);
+  });
+
+  it('a #token= link only fills in the sign-in form: signing in takes the person\'s click (no login CSRF)', async () => {
+    const page = await new UiClient(env).get('/ui/sign-in');
+    expect((await new UiClient(env).get('/ui/static/sign-in.js')).html).toBe(SIGN_IN_JS);
+    expect(page.html).toMatch(/<p[^>]*id="prefilled"[^>]*hidden/);
+    // The served script against the page's elements, as a browser would run it on /ui/sign-in#token=…
+    const calls: string[] = [];
+    const el = (id: string) => ({ id, value: '', hidden: true, submit: () => calls.push(`submit ${id}`), click: () => calls.push(`click ${id}`), focus: () => calls.push(`focus ${id}`) });
+    const elements: Record<string, ReturnType<typeof el>> = Object.fromEntries(['sign-in', 'token', 'prefilled', 'sign-in-button'].map((id) => [id, el(id)]));
+    const form = elements['sign-in'];
+    const document = { getElementById: (id: string) => elements[id] ?? null, forms: [form], querySelector: () => form };
+    const location = { hash: '#token=attacker.jwt.sig', pathname: '/ui/sign-in', search: '' };
+    const history = { replaceState: (_s: unknown, _t: string, url: string) => calls.push(`replace ${url}`) };
+    runInNewContext(SIGN_IN_JS, { document, location, history, HTMLFormElement: { prototype: { submit: () => calls.push('submit') } } });
+    expect(elements.token.value).toBe('attacker.jwt.sig');
+    expect(elements.prefilled.hidden).toBe(false);
+    expect(calls).toEqual(['replace /ui/sign-in', 'focus sign-in-button']);
+  });
+
+  it('?reason= shows only the fixed message its code names, never the caller\'s text', async () => {
+    const ui = new UiClient(env);
+    const hostile = await ui.get(`/ui/sign-in?reason=${encodeURIComponent('Your account is locked: call +1 555 0100')}`);
+    expect(hostile.status).toBe(200);
+    expect(hostile.html).not.toContain('555 0100');
+    expect(hostile.html).not.toContain('account is locked');
+    expect(hostile.html).not.toMatch(/class="notice" role="status"/);
+    const inherited = await ui.get('/ui/sign-in?reason=toString');
+    expect(inherited.html).not.toMatch(/class="notice" role="status"/);
+    expect((await ui.get('/ui/sign-in?reason=signed-out')).html).toContain('<p class="notice" role="status">Signed out.</p>');
   });
 });

@@ -140,4 +140,18 @@ describe('projects', () => {
     const dup = await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug } });
     expect(dup.status).toBe(409);
   });
+
+  it('an Idempotency-Key replay needs the route\'s scope: a read-only token of the same user gets 403, not the stored answer', async () => {
+    const slug = unique('proj');
+    const headers = { 'idempotency-key': unique('key') };
+    const first = await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug }, headers });
+    expect(first.status, first.text).toBe(201);
+    expect((await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug }, headers })).headers.get('idempotent-replayed')).toBe('true');
+    const minted = await call('POST', '/v1/org/tokens', { token: org.ownerToken, body: { name: 'read-only', scopes: ['freshness:read'] } });
+    expect(minted.status, minted.text).toBe(201);
+    const replay = await call('POST', '/v1/projects', { token: minted.json.token, body: { slug }, headers });
+    expect(replay.status).toBe(403);
+    expect(replay.headers.get('content-type')).toContain('application/problem+json');
+    expect(replay.text).not.toContain(first.json.id);
+  });
 });

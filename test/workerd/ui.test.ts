@@ -24,6 +24,10 @@ describe('dashboard in workerd', () => {
     const script = await page('/ui/static/sign-in.js');
     expect(script.headers.get('content-type')).toContain('javascript');
     expect((await page('/ui')).status).toBe(303);
+    // Login CSRF: the script fills in a #token= link's token but never submits; ?reason= is a code for a fixed text.
+    expect(script.html).not.toContain('submit(');
+    expect((await page('/ui/sign-in?reason=Call%20555%200100')).html).not.toContain('555 0100');
+    expect((await page('/ui/sign-in?reason=signed-out')).html).toContain('Signed out.');
   });
 
   it('signs in with a token and shows the org\'s projects and a heatmap', async () => {
@@ -47,9 +51,26 @@ describe('dashboard in workerd', () => {
     const overview = await page('/ui', { headers: { cookie } });
     expect(overview.status).toBe(200);
     expect(overview.html).toContain('Worker KB');
+    // The dashboard spends the identity's budget (the RATE_LIMITER binding), as /v1 does.
+    expect(overview.headers.get('ratelimit-limit')).toBe('600');
     const heat = await page('/ui/projects/kb', { headers: { cookie } });
     expect(heat.status).toBe(200);
     expect(heat.html).toContain('No partition yet');
     expect((await page('/ui/projects/nope', { headers: { cookie } })).status).toBe(404);
   });
+
+  it('a flood from one address (CF-Connecting-IP) is refused before authentication by the ADDRESS_RATE_LIMITER binding', async () => {
+    const forged = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.' + 'A'.repeat(86);
+    let refused: Awaited<ReturnType<typeof page>> | undefined;
+    for (let i = 0; i < 3000 && !refused; i++) {
+      const reply = await page('/v1/org', { headers: { authorization: `Bearer ${forged}`, 'cf-connecting-ip': '198.51.100.23' } });
+      if (reply.status === 429) refused = reply;
+      else expect(reply.status).toBe(401);
+    }
+    expect(refused, 'no 429 within 3000 requests').toBeDefined();
+    expect(refused!.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused!.headers.get('retry-after')).toBe('10');
+    expect((await page('/ui/sign-in', { headers: { 'cf-connecting-ip': '198.51.100.23' } })).status).toBe(429);
+    expect((await page('/ui/sign-in', { headers: { 'cf-connecting-ip': '203.0.113.77' } })).status).toBe(200);
+  }, 60_000);
 });

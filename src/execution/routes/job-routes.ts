@@ -1,19 +1,25 @@
 // GET,POST /v1/projects/{project}/jobs · GET /v1/jobs/{job} · POST /v1/jobs/{job}/cancel
 // GET /v1/jobs/{job}/items/{item}/artifact
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../../platform/context.js';
 import { createRouter } from '../../platform/router.js';
 import { jsonBody, jsonContent, pageOf, problems } from '../../platform/schemas.js';
 import { wantsMarkdown } from '../../freshness/routes/snapshot-routes.js';
 import { tenantContext } from '../../tenancy/context.js';
+import { inProject } from '../../tenancy/projects.js';
 import { IdempotencyHeaders, idempotent } from '../../tenancy/idempotency.js';
 import { createJobs } from '../create.js';
 import { cancelJob, getArtifact, getJob, listJobs } from '../jobs.js';
 import { ArtifactSchema, CreatedJobs, CreateJobsBody, ItemParams, JobParam, JobSchema, JobWithItems, ListJobsQuery, ProjectParam } from './schemas.js';
 
+// A replay must still see the project: a token narrowed away from it gets the same 404 a first request would.
+const projectVisible = async (c: Context<AppEnv>) => { await inProject(tenantContext(c), c.req.param('project')!, async () => undefined); };
+
 const createRouteDef = createRoute({
   method: 'post', path: '/projects/{project}/jobs', operationId: 'createJobs', tags: ['execution'],
   summary: 'Queue review jobs from explicit pairs or a freshness select, grouped by note or gate (jobs:write)',
-  middleware: [idempotent] as const,
+  middleware: [idempotent('jobs:write', projectVisible)] as const,
   request: { params: ProjectParam, headers: IdempotencyHeaders, ...jsonBody(CreateJobsBody) },
   responses: { 201: { description: 'The jobs made, and pairs skipped as already queued', content: jsonContent(CreatedJobs) }, ...problems(404, 409) },
 });

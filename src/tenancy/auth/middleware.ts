@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../platform/context.js';
 import { ApiError } from '../../platform/errors.js';
+import { chargeIdentity } from '../../platform/rate-limit.js';
 import { type Member, resolveMember } from './principal.js';
 import type { Scope } from './scopes.js';
 import { OPERATOR_ROLE, unauthenticated, verifyToken } from './tokens.js';
@@ -21,6 +22,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const deps = c.get('deps');
   const now = deps.clock();
   const token = await verifyToken(deps.auth, match[1], now);
+  // The signature names the identity: spend its budget before its token row is looked up.
+  await chargeIdentity(c, token);
   const orgless = ORGLESS.has(`${c.req.method} ${c.req.path.replace(/\/+$/, '')}`);
 
   if (token.own && token.role === OPERATOR_ROLE && token.org === null) {

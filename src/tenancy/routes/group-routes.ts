@@ -15,7 +15,7 @@ const listRoute = createRoute({
 
 const createGroupRoute = createRoute({
   method: 'post', path: '/org/groups', operationId: 'createGroup', tags: ['org'], summary: 'Create a group (org:admin)',
-  middleware: [idempotent] as const,
+  middleware: [idempotent('org:admin')] as const,
   request: { headers: IdempotencyHeaders, ...jsonBody(CreateGroupBody) },
   responses: { 201: { description: 'Created', content: jsonContent(GroupSchema) }, ...problems(409) },
 });

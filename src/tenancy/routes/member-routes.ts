@@ -16,7 +16,7 @@ const listRoute = createRoute({
 
 const addRoute = createRoute({
   method: 'post', path: '/org/members', operationId: 'addMember', tags: ['org'], summary: 'Add a member by identity (org:admin)',
-  middleware: [idempotent] as const,
+  middleware: [idempotent('org:admin')] as const,
   request: { headers: IdempotencyHeaders, ...jsonBody(AddMemberBody) },
   responses: { 201: { description: 'Added', content: jsonContent(MemberSchema) }, ...problems(409) },
 });

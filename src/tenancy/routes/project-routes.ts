@@ -15,7 +15,7 @@ const listRoute = createRoute({
 
 const createProjectRoute = createRoute({
   method: 'post', path: '/projects', operationId: 'createProject', tags: ['projects'], summary: 'Create a project; the caller owns it (projects:write)',
-  middleware: [idempotent] as const,
+  middleware: [idempotent('projects:write')] as const,
   request: { headers: IdempotencyHeaders, ...jsonBody(CreateProjectBody) },
   responses: { 201: { description: 'Created', content: jsonContent(ProjectSchema) }, ...problems(409) },
 });
