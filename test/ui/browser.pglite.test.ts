@@ -5,21 +5,20 @@
 // viewer without admin forms, a second org that sees nothing, and
 // `gatehouse login --web`. Screenshots go to test-output/screenshots/.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath } from '../support/chromium.js';
 import { corpusFiles } from '../support/corpus.js';
 import { apiClient, hashed, root, startServer, type File, type Served } from './server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const { path: CHROMIUM, found: haveBrowser } = chromiumPath();
 const SHOTS = join(root, 'test-output/screenshots');
 const PARTITION = 'corpus-model';
 // CI installs chromium (.ci/run); elsewhere, without it, say so and skip.
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-if (!haveBrowser) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does), or set GATEHOUSE_CHROMIUM`);
+if (!haveBrowser) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium, or set GATEHOUSE_CHROMIUM)`);
 
 let served: Served;
 let browser: Browser;
