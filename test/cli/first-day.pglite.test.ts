@@ -47,6 +47,16 @@ describe('the CLI on a first day', () => {
     expect((await world.run(['diff', '../outside.md'], { cwd: world.kb })).stderr).toMatch(/outside the knowledge base/);
   }, 60_000);
 
+  it('search prints snippets as plain text: no <b> tags in the terminal', async () => {
+    await configure({ partition: 'search-day' });
+    expect((await world.run(['enqueue'])).code).toBe(0);
+    expect((await world.run(['work', '--drain'])).code).toBe(0);
+    const run = await world.run(['search', 'bare writing prompt', '--subject', 'snapshot', '--mode', 'text']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/writing/i);
+    expect(run.stdout).not.toMatch(/<\/?b>/);
+  }, 60_000);
+
   it('`status | head` ends quietly: no EPIPE, no stack trace', async () => {
     await configure({ notes: ['kb/notes/**/*.md'] }); // about 1,400 lines of missing pairs
     const run = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
