@@ -49,6 +49,9 @@ export default defineConfig({
           GATEHOUSE_SIGNING_KEY: inject('workerdSigningKey'),
           GATEHOUSE_ISSUER: inject('workerdIssuer'),
           GATEHOUSE_AUDIENCE: inject('workerdAudience'),
+          // Quiet by default here (a line per request of every test); the
+          // request-log test asks for info through the env binding itself.
+          GATEHOUSE_LOG: 'off',
         },
       },
     })),

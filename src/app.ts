@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './platform/context.js';
 import { ApiError, onError, problem } from './platform/errors.js';
 import { rateLimits } from './platform/rate-limit.js';
+import { requestLog } from './platform/request-log.js';
 import { refuseUnstorableText } from './platform/text-guard.js';
 import { createRouter } from './platform/router.js';
 import { serviceRoutes } from './platform/service-routes.js';
@@ -48,6 +49,9 @@ export function createApp(deps: AppDeps) {
       else await close();
     }
   });
+
+  // Inside the first middleware, so the line has the request id; around everything else, so it sees the final status.
+  app.use('*', requestLog(deps.log));
 
   app.use('/v1/*', bodyLimit({
     maxSize: deps.limits.maxBodyBytes,

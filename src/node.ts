@@ -8,7 +8,7 @@ import { createApp } from './app.js';
 import { runScheduledMaintenance } from './maintenance.js';
 import { FeatureHashEmbedder } from './search/embedder.js';
 import { rateLimitersFor } from './platform/rate-limit.js';
-import { nodeAuthConfig, nodeClientAddress, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
+import { nodeAuthConfig, nodeClientAddress, nodeRequestLog, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
 import { ensureLocalOrg } from './tenancy/bootstrap.js';
 
 async function main() {
@@ -26,6 +26,7 @@ async function main() {
   const app = createApp({
     database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, version: process.env.npm_package_version,
     rateLimiter: limiters.identity, addressRateLimiter: limiters.address, clientAddress: nodeClientAddress,
+    log: nodeRequestLog(config),
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host}:${info.port}`;

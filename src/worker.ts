@@ -3,7 +3,7 @@
 import type { ExecutionContext } from 'hono';
 import { createRemoteJWKSet } from 'jose';
 import { createApp } from './app.js';
-import { defaultLimits, intFromEnv, readRateLimits } from './platform/config.js';
+import { defaultLimits, intFromEnv, readLogLevel, readRateLimits } from './platform/config.js';
 import { runScheduledMaintenance } from './maintenance.js';
 import { rateLimitersFor, type WorkersRateLimitBinding } from './platform/rate-limit.js';
 import { type Embedder, FeatureHashEmbedder, WorkersAiEmbedder } from './search/embedder.js';
@@ -21,6 +21,8 @@ export interface WorkerEnv {
   GATEHOUSE_OIDC_AUDIENCE?: string;
   GATEHOUSE_OIDC_ALGORITHMS?: string;
   GATEHOUSE_MAX_BODY_BYTES?: string;
+  /** off, info (default) or debug: the request log, one line per request to Workers Logs. */
+  GATEHOUSE_LOG?: string;
   /** Local development and tests only: host:port/path of a WebSocket-to-TCP proxy in front of PostgreSQL. */
   GATEHOUSE_WS_PROXY?: string;
   /** The Workers AI binding, when configured: search embeds with it. */
@@ -72,11 +74,13 @@ async function build(env: WorkerEnv): Promise<App> {
     addressRateLimiter: limiters.address,
     // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it); absent outside Cloudflare, then no address budget.
     clientAddress: (c) => c.req.header('cf-connecting-ip') || undefined,
+    // console.log is what Workers Logs (and wrangler tail) collect.
+    log: { level: readLogLevel(env as unknown as Record<string, unknown>), write: (line) => console.log(line) },
   });
 }
 
 function appFor(env: WorkerEnv): Promise<App> {
-  const key = `${env.DATABASE_URL}|${env.GATEHOUSE_ISSUER}|${env.GATEHOUSE_SIGNING_KEY?.length}`;
+  const key = `${env.DATABASE_URL}|${env.GATEHOUSE_ISSUER}|${env.GATEHOUSE_SIGNING_KEY?.length}|${env.GATEHOUSE_LOG}`;
   if (!cached || cached.key !== key) {
     const app = build(env);
     cached = { key, app };

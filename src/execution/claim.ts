@@ -42,6 +42,15 @@ export async function reapExpiredLeases(tx: Tx): Promise<number> {
 }
 
 /**
+ * How long a fresh claim's lease lasts, whatever lease_seconds asked: a
+ * claim whose client went away (a long-poll abandoned on Ctrl-C, a lost
+ * connection; on Workers the answer is never delivered and nothing notices)
+ * leaves its job leased to nobody for at most this long. The runner's first
+ * heartbeat extends the lease to the length it wants.
+ */
+export const FIRST_LEASE_SECONDS = 60;
+
+/**
  * The claim itself: up to `limit` of the best queued jobs (priority, then
  * age) among the projects the caller may see and asked for, skipping rows
  * another claimer holds, moved to `running` under one lease id in the same
@@ -68,7 +77,7 @@ async function claimJobs(tx: Tx, ctx: TenantContext, req: ClaimRequest, limit: n
     )
     update review_jobs j set
       status = 'running', lease_owner = ${req.worker ?? req.runner}, lease_id = ${leaseId},
-      lease_expires_at = now() + make_interval(secs => ${req.lease_seconds}),
+      lease_expires_at = now() + make_interval(secs => ${Math.min(req.lease_seconds, FIRST_LEASE_SECONDS)}),
       started_at = coalesce(j.started_at, now()), updated_at = now()
     from candidate where j.id = candidate.id
     returning j.id`));

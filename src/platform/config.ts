@@ -74,3 +74,14 @@ export function readRateLimits(env: Record<string, unknown>): RateLimitConfig {
     bindings: { identity: figures('GATEHOUSE_RATE_LIMIT', 600, 60), address: figures('GATEHOUSE_ADDRESS_RATE_LIMIT', 1200, 60) },
   };
 }
+
+export const LOG_LEVELS = ['off', 'info', 'debug'] as const;
+
+/** GATEHOUSE_LOG, for both hosts (Node's process.env, a Worker's env binding): off, info (the default) or debug. */
+export function readLogLevel(env: Record<string, unknown>): (typeof LOG_LEVELS)[number] {
+  const value = env.GATEHOUSE_LOG;
+  if (value === undefined || value === '') return 'info';
+  const level = LOG_LEVELS.find((l) => l === value);
+  if (!level) throw new Error(`GATEHOUSE_LOG must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+  return level;
+}

@@ -6,6 +6,7 @@ import type { Limits } from './config.js';
 import type { Database } from './db.js';
 import type { Embedder } from '../search/embedder.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { RequestLog } from './request-log.js';
 
 /**
  * How a host hands the app its database. Node keeps one for the process;
@@ -28,6 +29,8 @@ export interface AppDeps {
   addressRateLimiter?: RateLimiter;
   /** The client's address as the host knows it (Node: the socket; Workers: CF-Connecting-IP); undefined when unknown. */
   clientAddress?: (c: Context) => string | undefined;
+  /** The request log (request-log.ts); absent, nothing is logged (tests that do not look at it). */
+  log?: RequestLog;
   /** Shown on /healthz and the docs page. */
   version?: string;
 }
@@ -40,5 +43,7 @@ export type AppEnv = {
     principal: Principal;
     /** The identity's RateLimit-* headers, set when its budget is spent, put on the answer. */
     rateHeaders?: Record<string, string>;
+    /** Who called, for the request log: set by the authentication layers from the verified token, never the token itself. */
+    caller?: { orgId: string | null; tokenId: string | null };
   };
 };

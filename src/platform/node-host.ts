@@ -5,8 +5,9 @@ import { createRemoteJWKSet } from 'jose';
 import { loadSigningKey, generateSigningKeyJson } from '../tenancy/auth/keys.js';
 import type { AuthConfig } from '../tenancy/auth/tokens.js';
 import type { Context } from 'hono';
-import { defaultLimits, intFromEnv, type Limits, type RateLimitConfig, readRateLimits } from './config.js';
+import { defaultLimits, intFromEnv, type Limits, type RateLimitConfig, readLogLevel, readRateLimits } from './config.js';
 import type { DatabaseProvider } from './context.js';
+import type { LogLevel, RequestLog } from './request-log.js';
 import type { Database } from './db.js';
 import { openNodePostgres } from './drivers/node-postgres.js';
 import { openPglite } from './drivers/pglite.js';
@@ -22,6 +23,8 @@ export interface NodeConfig {
   limits: Limits;
   /** Per-identity and per-address budgets (config.ts's readRateLimits, shared with the Worker). */
   rateLimits: RateLimitConfig;
+  /** GATEHOUSE_LOG (config.ts's readLogLevel, shared with the Worker). */
+  logLevel: LogLevel;
 }
 
 export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
@@ -37,7 +40,13 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
       maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES'),
     },
     rateLimits: readRateLimits(env),
+    logLevel: readLogLevel(env),
   };
+}
+
+/** The request log on Node: a line on stdout, where a process supervisor collects it. */
+export function nodeRequestLog(config: NodeConfig): RequestLog {
+  return { level: config.logLevel, write: (line) => { process.stdout.write(`${line}\n`); } };
 }
 
 /** The client's address on Node: the socket's peer (@hono/node-server passes the request as env.incoming); no header is trusted. */

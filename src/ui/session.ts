@@ -95,6 +95,7 @@ export const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
     throw err;
   }
   c.set('principal', member);
+  c.set('caller', { orgId: member.orgId, tokenId: member.tokenId });
   const csrf = await csrfFor(token);
   c.set('csrf', csrf);
   if (c.req.method === 'POST') await checkPost(c, csrf);

@@ -44,6 +44,16 @@ describe('gatehouse work', () => {
     expect(after.json.items.map((i: { outcome: string }) => i.outcome)).toEqual(['pass', 'pass', 'pass', 'pass']);
   }, 60_000);
 
+  it('heartbeats as soon as a claim arrives: a claim\'s one-minute lease becomes the --lease asked before the adapter runs', async () => {
+    const [job] = await configure('beating', 'cat > /dev/null; touch beating.marker; sleep 2; echo "## Result: PASS"', 'kb/notes/a-bare-*.md');
+    const run = world.spawn(['work', '--once', '--lease', '900']);
+    await waitFor(() => existsSync(join(world.kb, 'beating.marker')));
+    const held = await world.fetch(`/v1/jobs/${job.id}`);
+    expect(held.json.status).toBe('running');
+    expect(new Date(held.json.lease_expires_at).getTime() - Date.now()).toBeGreaterThan(600_000);
+    expect(await run.exited).toBe(0);
+  }, 60_000);
+
   it('a second Ctrl-C passes the signal on to the adapters and quits', async () => {
     await configure('stubborn', 'cat > /dev/null; trap "touch interrupted.marker; exit 1" INT; sleep 30 & wait $!');
     const run = world.spawn(['work'], { detached: true });

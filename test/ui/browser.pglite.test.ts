@@ -87,7 +87,9 @@ beforeAll(async () => {
   await owner('PUT', `/v1/jobs/${claimed.job.id}/items/${claimed.items[0].id}/result`, { lease_id: claimed.lease.id, outcome: 'error', artifact: 'The agent crashed: <b>timeout</b>' });
   await owner('POST', `/v1/jobs/${claimed.job.id}/finalize`, { lease_id: claimed.lease.id });
   await owner('POST', '/v1/projects/kb/jobs', { runner: 'exec', model_partition: PARTITION, items: [pair(notes[60], gates[1])] });
-  await owner('POST', '/v1/jobs/claim', { runner: 'exec', worker: 'laptop-7', lease_seconds: 600 });
+  const running = await owner('POST', '/v1/jobs/claim', { runner: 'exec', worker: 'laptop-7', lease_seconds: 600 });
+  // A claim's lease lasts a minute until the first heartbeat; this one holds the job for the whole run.
+  await owner('POST', `/v1/jobs/${running.job.id}/heartbeat`, { lease_id: running.lease.id, lease_seconds: 600 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // Playwright gives each launch a fresh, empty profile directory of its own.

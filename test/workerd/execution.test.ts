@@ -4,6 +4,7 @@ import { env, exports } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/freshness/names.js';
+import { rowsOf } from '../../src/platform/db.js';
 import { neonPool } from '../../src/platform/drivers/neon.js';
 import { call, createOrg, operatorToken, unique, type OrgFixture } from './client.js';
 
@@ -104,5 +105,31 @@ describe('execution in workerd', () => {
     }
     const job = await call('GET', `/v1/jobs/${claimed.json.job.id}`, { token: org.ownerToken });
     expect(job.json).toMatchObject({ status: 'queued', attempts: 1, lease_owner: null });
+  });
+
+  it('an abandoned long-poll claim holds the job it took for at most a minute, then the next claim gets it', async () => {
+    const note = await file('kb/notes/c.md', '# C\n');
+    const gate = await file('kb/gates/g.md', '# G\n');
+    await call('POST', `/v1/projects/${project}/snapshots`, { token: org.ownerToken, body: { files: [note, gate] } });
+    // A runner long-polls with a half-hour lease and goes away (Ctrl-C): on
+    // the Worker nothing stops the poll, so it still takes the job created
+    // meanwhile; its answer is never read by anyone.
+    const abandoned = call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'gone', projects: [project], lease_seconds: 1800, wait_seconds: 5 } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await call('POST', `/v1/projects/${project}/jobs`, { token: org.ownerToken, body: { runner: 'gone', model_partition: 'm', items: [{ note_path: note.path, note_sha256: note.sha256, gate_path: gate.path, gate_sha256: gate.sha256 }] } });
+    const taken = await abandoned;
+    expect(taken.status, taken.text).toBe(200);
+    const { pool, db } = neonPool({ connectionString: env.DATABASE_URL!, wsProxy: env.GATEHOUSE_WS_PROXY });
+    try {
+      const [row] = rowsOf<{ short: boolean }>(await db.execute(sql`select lease_expires_at <= now() + interval '60 seconds' as short from review_jobs where id = ${taken.json.job.id}`));
+      expect(row.short).toBe(true);
+      // A minute passes with no heartbeat.
+      await db.execute(sql`update review_jobs set lease_expires_at = lease_expires_at - interval '61 seconds' where id = ${taken.json.job.id}`);
+    } finally {
+      await pool.end();
+    }
+    const next = await call('POST', '/v1/jobs/claim', { token: org.ownerToken, body: { runner: 'gone', projects: [project], lease_seconds: 1800 } });
+    expect(next.status, next.text).toBe(200);
+    expect(next.json.job).toMatchObject({ id: taken.json.job.id, attempts: 1 });
   });
 });

@@ -1,8 +1,9 @@
 // Service routes through the Worker entry, inside workerd.
 import { env } from 'cloudflare:workers';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
+import worker from '../../src/worker.js';
 import './provided.js';
-import { call } from './client.js';
+import { call, createOrg, operatorToken } from './client.js';
 
 describe('service routes in workerd', () => {
   it('sees the bindings from global setup, not wrangler.toml [vars]', () => {
@@ -54,5 +55,37 @@ describe('service routes in workerd', () => {
     const reply = await call('GET', '/nope');
     expect(reply.status).toBe(404);
     expect(reply.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
+
+describe('request log through the Worker entry', () => {
+  // The Worker entry itself, given GATEHOUSE_LOG=info as its env binding (the
+  // suite runs with off); its lines go to console.log, which Workers Logs collect.
+  async function fetchLogged(path: string, token?: string): Promise<{ status: number; lines: any[]; raw: string }> {
+    const pending: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => { pending.push(p); }, passThroughOnException: () => {}, props: {} };
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const res = await worker.fetch(new Request(`https://gatehouse.test${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+        { ...env, GATEHOUSE_LOG: 'info' } as never, ctx as never);
+      await res.text();
+      await Promise.all(pending);
+      const raw = spy.mock.calls.map((args) => args.join(' ')).filter((l) => l.includes('"message":"request"'));
+      return { status: res.status, lines: raw.map((l) => JSON.parse(l)), raw: raw.join('\n') };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('one line per request with the route pattern, the caller and the status, and no token text', async () => {
+    const org = await createOrg(await operatorToken());
+    const ok = await fetchLogged('/v1/org', org.ownerToken);
+    expect(ok.status).toBe(200);
+    expect(ok.lines).toEqual([expect.objectContaining({ level: 'info', method: 'GET', route: '/v1/org', status: 200, org_id: org.id, token_id: expect.any(String), duration_ms: expect.any(Number), request_id: expect.any(String) })]);
+    for (const part of [org.ownerToken, ...org.ownerToken.split('.')]) expect(ok.raw).not.toContain(part);
+    const missing = await fetchLogged(`/v1/jobs/${crypto.randomUUID()}`, org.ownerToken);
+    expect(missing.lines.map((l) => [l.route, l.status])).toEqual([['/v1/jobs/:job', 404]]);
+    const refused = await fetchLogged('/v1/org');
+    expect(refused.lines.map((l) => [l.route, l.status, l.org_id])).toEqual([['/v1/org', 401, null]]);
   });
 });

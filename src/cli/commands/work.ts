@@ -32,11 +32,15 @@ type Finalized = { status: string; error: { code: string; detail: string } | nul
 async function runJob(s: Session, claimed: Claimed, template: string, log: (line: string) => void, leaseSeconds: number): Promise<Finalized> {
   const { job, lease } = claimed;
   let lost = false;
-  const beat = setInterval(() => {
-    s.api.post(`/v1/jobs/${job.id}/heartbeat`, { lease_id: lease.id, lease_seconds: leaseSeconds }).catch((err) => {
-      if (err instanceof ApiError && err.status === 409) lost = true;
-    });
-  }, Math.max(5, leaseSeconds / 3) * 1000);
+  const extend = () => s.api.post(`/v1/jobs/${job.id}/heartbeat`, { lease_id: lease.id, lease_seconds: leaseSeconds }).catch((err) => {
+    if (err instanceof ApiError && err.status === 409) lost = true;
+  });
+  // A claim's lease lasts at most a minute (so an abandoned claim frees its
+  // job soon): the first heartbeat, at once, extends it to leaseSeconds; the
+  // later ones come every third of a minute at most, so even if that first
+  // one is lost on the way, a retry lands before the short lease ends.
+  await extend();
+  const beat = setInterval(() => { void extend(); }, Math.max(5, Math.min(leaseSeconds, 60) / 3) * 1000);
   try {
     for (const item of claimed.items) {
       if (lost) break;

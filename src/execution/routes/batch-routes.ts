@@ -11,7 +11,7 @@ import { BatchFinalizeBody, BatchFinalizeReply, ClaimBatchBody, ClaimedJobs } fr
 
 const claimBatchRoute = createRoute({
   method: 'post', path: '/jobs/claim/batch', operationId: 'claimJobs', tags: ['execution'],
-  summary: 'Claim up to max_jobs queued jobs at once, each with its own lease; long-polls up to wait_seconds for the first (jobs:run)',
+  summary: 'Claim up to max_jobs queued jobs at once, each with its own lease of at most 60 s until its first heartbeat; long-polls up to wait_seconds for the first (jobs:run)',
   request: jsonBody(ClaimBatchBody),
   responses: {
     200: { description: 'The claimed jobs (an empty list when none came within wait_seconds)', content: jsonContent(ClaimedJobs) },

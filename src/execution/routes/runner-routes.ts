@@ -11,7 +11,7 @@ import { ClaimBody, ClaimedJob, FinalizeBody, FinalizedJob, HeartbeatBody, ItemP
 
 const claimRoute = createRoute({
   method: 'post', path: '/jobs/claim', operationId: 'claimJob', tags: ['execution'],
-  summary: 'Claim the next queued job for a runner, with a lease; long-polls up to wait_seconds (jobs:run)',
+  summary: 'Claim the next queued job for a runner, with a lease of at most 60 s until the first heartbeat extends it to lease_seconds; long-polls up to wait_seconds (jobs:run)',
   request: jsonBody(ClaimBody),
   responses: {
     200: { description: 'A job, its lease, and every item\'s exact texts', content: jsonContent(ClaimedJob) },

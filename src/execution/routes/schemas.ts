@@ -77,13 +77,13 @@ export const ClaimBody = z.object({
   worker: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]+$/).optional().openapi({ description: 'A label for who holds the lease (host, pid)' }),
   projects: z.array(Slug).min(1).max(100).optional(),
   partitions: z.array(ModelPartition).min(1).max(100).optional(),
-  lease_seconds: z.number().int().min(10).max(3600).default(300),
+  lease_seconds: z.number().int().min(10).max(3600).default(300).openapi({ description: 'The lease the runner wants. The claim grants at most 60 s of it (lease.expires_at says when it ends), so a claim whose client went away frees its job within a minute; heartbeat with lease_seconds within that minute to hold the job longer' }),
   wait_seconds: z.number().int().min(0).max(60).default(0).openapi({ description: 'Long-poll: wait up to this long for a job instead of answering 204 at once' }),
 }).strict().openapi('ClaimRequest');
 
 export const ClaimedJob = z.object({
   job: JobSchema,
-  lease: z.object({ id: Uuid, expires_at: Timestamp }),
+  lease: z.object({ id: Uuid, expires_at: Timestamp.openapi({ description: 'When this lease ends: at most 60 s after the claim, until a heartbeat extends it' }) }),
   items: z.array(z.object({
     id: Uuid, ordinal: z.number().int(), note_path: z.string(), gate_path: z.string(), note_sha256: z.string(), gate_sha256: z.string(),
     note_text: z.string(), gate_text: z.string(), expected_revision: z.number().int().nullable(), status: z.enum(['pending', 'done']), outcome: Outcome.nullable(),
@@ -94,7 +94,7 @@ export const JobParam = z.object({ job: Uuid.openapi({ param: { name: 'job', in:
 export const ItemParams = JobParam.extend({ item: Uuid.openapi({ param: { name: 'item', in: 'path' } }) });
 export const ProjectParam = z.object({ project: Slug.openapi({ param: { name: 'project', in: 'path' } }) });
 
-export const HeartbeatBody = z.object({ lease_id: Uuid, lease_seconds: z.number().int().min(10).max(3600).default(300) }).strict().openapi('Heartbeat');
+export const HeartbeatBody = z.object({ lease_id: Uuid, lease_seconds: z.number().int().min(10).max(3600).default(300).openapi({ description: 'The lease then ends this long from now (the first heartbeat after a claim grants the length the claim asked for)' }) }).strict().openapi('Heartbeat');
 export const ReleaseBody = z.object({ lease_id: Uuid }).strict().openapi('Release');
 export const LeaseSchema = z.object({ lease: z.object({ id: Uuid, expires_at: Timestamp }) }).openapi('Lease');
 

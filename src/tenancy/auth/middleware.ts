@@ -22,6 +22,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const deps = c.get('deps');
   const now = deps.clock();
   const token = await verifyToken(deps.auth, match[1], now);
+  // The signature vouches for these, so the request log may name them even when a later check refuses the token.
+  c.set('caller', { orgId: token.org, tokenId: token.jti });
   // The signature names the identity: spend its budget before its token row is looked up.
   await chargeIdentity(c, token);
   const orgless = ORGLESS.has(`${c.req.method} ${c.req.path.replace(/\/+$/, '')}`);
