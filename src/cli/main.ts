@@ -1,4 +1,5 @@
 // The gatehouse CLI: argument parsing and exit codes; each command lives in commands/.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
 
@@ -23,9 +24,15 @@ const int = (v: string) => {
   return n;
 };
 
+/** The version in package.json, read when asked (the CLI runs from the clone's sources). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function program(run: (code: Promise<number>) => void): Command {
   const p = new Command('gatehouse')
     .description('Keep a markdown knowledge base reviewed: which note x gate pairs are fresh, stale or missing, and the work to fix them.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const json = new Option('--json', 'print machine-readable JSON');
