@@ -10,6 +10,7 @@ const commands = {
   enqueue: () => import('./commands/enqueue.js'),
   import: () => import('./commands/import.js'),
   misc: () => import('./commands/misc.js'),
+  projects: () => import('./commands/projects.js'),
   push: () => import('./commands/push.js'),
   registry: () => import('./commands/registry.js'),
   search: () => import('./commands/search.js'),
@@ -43,6 +44,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .requiredOption('--project <slug>', 'the project for this knowledge base')
     .option('--partition <name>', 'the default model partition', 'default')
     .option('--force', 'overwrite an existing gatehouse.json')
+    .option('--create-project', 'create the project when it does not exist (on a terminal init asks)')
     .addHelpText('after', '\nExample:\n  gatehouse init --api http://127.0.0.1:8787 --project my-kb --partition claude-opus')
     .action((o) => run(commands.misc().then((m) => m.init(o))));
 
@@ -134,6 +136,12 @@ export function program(run: (code: Promise<number>) => void): Command {
       .addHelpText('after', `\nExample:\n  gatehouse registry ${action}`)
       .action((o) => run(commands.registry().then((m) => m.registry(action, o))));
   }
+
+  const proj = p.command('projects').description('projects of the org');
+  proj.command('create').description('create a project (POST /v1/projects)').argument('[slug]', 'the slug (default: "project" in gatehouse.json)')
+    .option('--api <url>', 'the API (default: "api" in gatehouse.json)').addOption(json)
+    .addHelpText('after', '\nExample:\n  gatehouse projects create my-kb')
+    .action((slug, o) => run(commands.projects().then((m) => m.createProject({ ...o, slug }))));
 
   const tok = p.command('tokens').description('API tokens (minting for others and runners needs org:admin)');
   tok.command('list').description('list tokens (without secrets)').addOption(json).action((o) => run(commands.misc().then((m) => m.tokens('list', o))));

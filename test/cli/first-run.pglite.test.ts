@@ -2,7 +2,7 @@
 // many requests `status --diff` makes, creating the project from the CLI,
 // and the registry's guard rails for partition names.
 import { createServer, request, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliWorld } from '../support/cli-world.js';
@@ -52,4 +52,30 @@ describe('status --diff', () => {
       await proxy.close();
     }
   }, 120_000);
+});
+
+describe('first run: init and the project', () => {
+  it('init writes the exec adapter and review.sh, says how to create a missing project, and creates it with --create-project', async () => {
+    const kb = join(world.kb, 'new-team');
+    await mkdir(join(kb, 'kb/notes'), { recursive: true });
+    const init = await world.run(['init', '--api', world.api, '--project', 'new-team', '--partition', 'p'], { cwd: kb });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain('project new-team does not exist yet: `gatehouse projects create new-team` creates it');
+    const config = JSON.parse(await readFile(join(kb, 'gatehouse.json'), 'utf8'));
+    expect(config.runner).toBe('exec');
+    expect(config.adapters.exec.command).toBe('./review.sh {runner_model}');
+    expect((await stat(join(kb, 'review.sh'))).mode & 0o111).not.toBe(0);
+    await world.write('new-team/kb/notes/a.md', '# A\n');
+    await world.write('new-team/kb/gate.md', '# Gate\n');
+    await world.write('new-team/gatehouse.json', JSON.stringify({ ...config, notes: ['kb/notes/*.md'], gates: ['kb/gate.md'] }));
+    const before = await world.run(['status'], { cwd: kb });
+    expect(before.code).toBe(2);
+    expect(before.stderr).toContain('hint: create it with `gatehouse projects create new-team`');
+    const again = await world.run(['init', '--api', world.api, '--project', 'new-team', '--partition', 'p', '--force', '--create-project'], { cwd: kb });
+    expect(again.stdout).toContain('created project new-team');
+    await world.write('new-team/gatehouse.json', JSON.stringify({ ...config, notes: ['kb/notes/*.md'], gates: ['kb/gate.md'] }));
+    expect((await world.run(['status'], { cwd: kb })).code).toBe(1); // one missing pair: the project answers
+    const created = await world.run(['projects', 'create', 'second-team', '--api', world.api], { cwd: kb });
+    expect(created.stdout, created.stderr).toContain('created project second-team');
+  }, 60_000);
 });
