@@ -72,6 +72,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .addOption(new Option('--grouping <by>', 'one job per note or per gate').choices(['note', 'gate']))
     .option('--batch-size <n>', 'most pairs per job', int)
     .option('--priority <n>', 'higher runs first', (v) => Number(v))
+    .option('-y, --yes', 'register an unknown partition (policy auto) without asking; needed in CI')
     .addHelpText('after', '\nExample:\n  gatehouse enqueue --grouping gate --batch-size 50')
     .action((o) => run(commands.enqueue().then((m) => m.enqueue(o))));
 

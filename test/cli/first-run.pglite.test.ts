@@ -34,7 +34,7 @@ async function countingProxy(target: string): Promise<{ url: string; seen: strin
 describe('status --diff', () => {
   it('asks for each distinct accepted text once, not one diff per stale pair', async () => {
     await world.writeConfig({ notes: [NOTE], gates: [GATES], partition: 'diffs', runner: 'exec', adapters: { exec: ADAPTER } });
-    expect((await world.run(['enqueue'])).code).toBe(0);
+    expect((await world.run(['enqueue', '--yes'])).code).toBe(0);
     expect((await world.run(['work', '--drain'])).code).toBe(0);
     const original = await readFile(join(world.kb, NOTE), 'utf8');
     await world.write(NOTE, original.replace(/^# (.+)$/m, '# $1, edited today'));
@@ -77,5 +77,24 @@ describe('first run: init and the project', () => {
     expect((await world.run(['status'], { cwd: kb })).code).toBe(1); // one missing pair: the project answers
     const created = await world.run(['projects', 'create', 'second-team', '--api', world.api], { cwd: kb });
     expect(created.stdout, created.stderr).toContain('created project second-team');
+  }, 60_000);
+});
+
+describe('partition names', () => {
+  it('enqueue refuses to register an unknown partition without a terminal unless --yes; a typo gets "did you mean"', async () => {
+    const config = { notes: [NOTE], gates: ['kb/instructions/review-gates/accessibility/*.md'], runner: 'exec', adapters: { exec: ADAPTER } };
+    await world.writeConfig({ ...config, partition: 'claude-opus' });
+    const refused = await world.run(['enqueue']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('partition "claude-opus" is not in the registry, and enqueue would register it (policy auto)');
+    expect(refused.stderr).toContain('--yes');
+    expect((await world.fetch('/v1/projects/kb/registry')).json.partitions.map((p: { model_partition: string }) => p.model_partition)).not.toContain('claude-opus');
+    const registered = await world.run(['enqueue', '--yes']);
+    expect(registered.code, registered.stderr).toBe(0);
+    expect((await world.fetch('/v1/projects/kb/registry')).json.partitions.map((p: { model_partition: string }) => p.model_partition)).toContain('claude-opus');
+    for (const command of [['status'], ['enqueue']]) {
+      const typo = await world.run([...command, '--partition', 'claude-opux']);
+      expect(typo.stderr, command[0]).toContain('warning: partition "claude-opux" is not in the registry; did you mean "claude-opus"?');
+    }
   }, 60_000);
 });

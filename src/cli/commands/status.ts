@@ -4,6 +4,7 @@ import { readWorkspace, selection } from '../files.js';
 import { readPaths } from '../accepted.js';
 import { color, openSession, printJson } from '../session.js';
 import { PairDiffer, snapshotFetcher } from '../pair-diff.js';
+import { checkPartition } from '../partition-check.js';
 
 export const STATUS_FORMAT = 'gatehouse-freshness-status/1';
 
@@ -14,6 +15,7 @@ interface Answer { model_partition: string; requested_partition: string; warning
 export async function freshness(partition?: string) {
   const s = await openSession();
   const ws = await readWorkspace(s.config);
+  await checkPartition(s, partition ?? s.config.partition);
   const body = { model_partition: partition ?? s.config.partition, ...selection(s.config, ws) };
   const { body: answer } = await s.api.post<Answer>(`${s.project}/freshness`, body);
   return { s, ws, answer };
