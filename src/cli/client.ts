@@ -60,8 +60,16 @@ function apiError(status: number, p: Problem, retryAfter: string | null): ApiErr
   const fields = p.errors?.length ? `\n${p.errors.slice(0, 10).map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : '';
   const hint = status === 401 ? 'the token is missing, expired or revoked: set GATEHOUSE_TOKEN or run `gatehouse login`'
     : status === 403 ? 'this token lacks the scope or role for that; ask an org admin for one that has it'
-      : status === 404 ? 'check "project" in gatehouse.json, and that your token can see it'
+      : status === 404 ? notFoundHint(p.detail)
         : status === 429 ? 'this token is over its rate limit; wait, or spread the work over more time'
           : undefined;
   return new ApiError(`${p.detail ?? `HTTP ${status}`}${p.code ? ` (${p.code})` : ''}${fields}`, hint, status, p, retryAfter);
+}
+
+/** A project that does not exist is a first run more often than a typo: say how to create it. */
+export function notFoundHint(detail: string | undefined): string {
+  const project = /^Project "([^"]+)" not found/.exec(detail ?? '')?.[1];
+  return project
+    ? `create it with \`gatehouse projects create ${project}\`, or check "project" in gatehouse.json and that your token can see it`
+    : 'check "project" in gatehouse.json, and that your token can see it';
 }

@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PARTITION_PATTERN, pathProblem } from '../freshness/names.js';
 import { CliError } from './errors.js';
 
@@ -53,6 +55,16 @@ export async function fileSha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * How to run this same command on the Node 22 that `npm ci` put in the
+ * clone (the `node` devDependency). Named by absolute paths: `npx gatehouse`
+ * would start the bin with whatever `node` is first on PATH, maybe 20 again.
+ */
+export function sqliteHint(args: string[], clone = fileURLToPath(new URL('../..', import.meta.url))): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return `run it with the clone's Node 22: ${[join(clone, 'node_modules/.bin/node'), join(clone, 'bin/gatehouse.mjs'), ...args].map(quote).join(' ')}`;
+}
+
 /** node:sqlite prints an ExperimentalWarning on load; the CLI's output is not the place for it. */
 export function loadSqlite(): { DatabaseSync: typeof DatabaseSyncType } {
   const emit = process.emitWarning;
@@ -63,7 +75,7 @@ export function loadSqlite(): { DatabaseSync: typeof DatabaseSyncType } {
   try {
     return createRequire(import.meta.url)('node:sqlite');
   } catch {
-    throw new CliError(`Reading a Commonplace store needs node:sqlite (Node 22.5 or later); this is Node ${process.versions.node}`, 'run it with the Node that `npm ci` installs: npx gatehouse …');
+    throw new CliError(`Reading a Commonplace store needs node:sqlite (Node 22.5 or later); this is Node ${process.versions.node}`, sqliteHint(process.argv.slice(2)));
   } finally {
     process.emitWarning = emit;
   }

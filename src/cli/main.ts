@@ -1,4 +1,5 @@
 // The gatehouse CLI: argument parsing and exit codes; each command lives in commands/.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
 
@@ -9,6 +10,7 @@ const commands = {
   enqueue: () => import('./commands/enqueue.js'),
   import: () => import('./commands/import.js'),
   misc: () => import('./commands/misc.js'),
+  projects: () => import('./commands/projects.js'),
   push: () => import('./commands/push.js'),
   registry: () => import('./commands/registry.js'),
   search: () => import('./commands/search.js'),
@@ -23,9 +25,15 @@ const int = (v: string) => {
   return n;
 };
 
+/** The version in package.json, read when asked (the CLI runs from the clone's sources). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function program(run: (code: Promise<number>) => void): Command {
   const p = new Command('gatehouse')
     .description('Keep a markdown knowledge base reviewed: which note x gate pairs are fresh, stale or missing, and the work to fix them.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const json = new Option('--json', 'print machine-readable JSON');
@@ -36,6 +44,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .requiredOption('--project <slug>', 'the project for this knowledge base')
     .option('--partition <name>', 'the default model partition', 'default')
     .option('--force', 'overwrite an existing gatehouse.json')
+    .option('--create-project', 'create the project when it does not exist (on a terminal init asks)')
     .addHelpText('after', '\nExample:\n  gatehouse init --api http://127.0.0.1:8787 --project my-kb --partition claude-opus')
     .action((o) => run(commands.misc().then((m) => m.init(o))));
 
@@ -63,6 +72,7 @@ export function program(run: (code: Promise<number>) => void): Command {
     .addOption(new Option('--grouping <by>', 'one job per note or per gate').choices(['note', 'gate']))
     .option('--batch-size <n>', 'most pairs per job', int)
     .option('--priority <n>', 'higher runs first', (v) => Number(v))
+    .option('-y, --yes', 'register an unknown partition (policy auto) without asking; needed in CI')
     .addHelpText('after', '\nExample:\n  gatehouse enqueue --grouping gate --batch-size 50')
     .action((o) => run(commands.enqueue().then((m) => m.enqueue(o))));
 
@@ -127,6 +137,12 @@ export function program(run: (code: Promise<number>) => void): Command {
       .addHelpText('after', `\nExample:\n  gatehouse registry ${action}`)
       .action((o) => run(commands.registry().then((m) => m.registry(action, o))));
   }
+
+  const proj = p.command('projects').description('projects of the org');
+  proj.command('create').description('create a project (POST /v1/projects)').argument('[slug]', 'the slug (default: "project" in gatehouse.json)')
+    .option('--api <url>', 'the API (default: "api" in gatehouse.json)').addOption(json)
+    .addHelpText('after', '\nExample:\n  gatehouse projects create my-kb')
+    .action((slug, o) => run(commands.projects().then((m) => m.createProject({ ...o, slug }))));
 
   const tok = p.command('tokens').description('API tokens (minting for others and runners needs org:admin)');
   tok.command('list').description('list tokens (without secrets)').addOption(json).action((o) => run(commands.misc().then((m) => m.tokens('list', o))));

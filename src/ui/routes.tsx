@@ -81,6 +81,8 @@ function SignIn(props: { nonce: string; reason?: string; error?: string }) {
         <p><textarea id="token" name="token" rows={5} required autocomplete="off" spellcheck={false}></textarea></p>
         <p><button type="submit" class="primary" id="sign-in-button">Sign in</button></p>
       </form>
+      {/* A fixed text, the same on every host: it names where `npm start` writes the token, and reads nothing from this server. */}
+      <p class="muted" id="local-token-hint">Running Gatehouse on your own machine (<code>npm start</code>)? The local owner's token is in <code>.gatehouse/local-owner.token</code> (in <code>$GATEHOUSE_DATA_DIR</code> when that is set).</p>
       <p class="muted">The token is kept in an HttpOnly cookie for this site only. <code>gatehouse login --web</code> opens this page with your token filled in.</p>
       <script src="/ui/static/sign-in.js"></script>
     </Page>

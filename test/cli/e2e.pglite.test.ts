@@ -67,7 +67,7 @@ describe('gatehouse, end to end', () => {
     expect(before.format).toBe('gatehouse-freshness-status/1');
     expect(before.counts).toMatchObject({ fresh: 0, stale: 0, missing: 6 * 42, total: 6 * 42 });
 
-    const enq = await gatehouse('enqueue', '--json');
+    const enq = await gatehouse('enqueue', '--json', '--yes');
     expect(enq.code, enq.stderr).toBe(0);
     expect(JSON.parse(enq.stdout)).toMatchObject({ queued: 252, model_partition: 'e2e-model' });
     await workUntilEmpty();
@@ -84,7 +84,7 @@ describe('gatehouse, end to end', () => {
     expect(artifact).toContain('Result: maybe');
 
     // Review what failed, again.
-    expect((await gatehouse('enqueue', '--json')).code).toBe(0);
+    expect((await gatehouse('enqueue', '--json', '--yes')).code).toBe(0);
     await workUntilEmpty();
     const fresh = await gatehouse('status');
     expect(fresh.code, fresh.stdout).toBe(0);
@@ -160,7 +160,7 @@ describe('gatehouse, end to end', () => {
     await writeFile(join(kb, 'gatehouse.json'), JSON.stringify(crashy));
     const get = async (path: string) => (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
     try {
-      const enq = JSON.parse((await gatehouse('enqueue', '--json')).stdout);
+      const enq = JSON.parse((await gatehouse('enqueue', '--json', '--yes')).stdout);
       expect(enq.jobs).toHaveLength(1);
       const jobId = enq.jobs[0].id;
       const child = spawn(process.execPath, [bin, 'work', '--once', '--lease', '10', '--json'], { cwd: kb, env: { ...process.env, GATEHOUSE_TOKEN: token, NO_COLOR: '1' }, stdio: 'ignore' });

@@ -33,7 +33,7 @@ describe('the CLI on a first day', () => {
 
   it('diff shows an edit before anything was pushed, from a path typed in a subfolder', async () => {
     await configure();
-    expect((await world.run(['enqueue'])).code).toBe(0);
+    expect((await world.run(['enqueue', '--yes'])).code).toBe(0);
     expect((await world.run(['work', '--drain'])).code).toBe(0);
     const original = await readFile(join(world.kb, NOTE), 'utf8');
     await world.write(NOTE, original.replace(/^# (.+)$/m, '# $1, edited today'));
@@ -73,7 +73,7 @@ describe('the CLI on a first day', () => {
 
   it('registry diff counts a refused change apart, says a sync would apply nothing, exits 1', async () => {
     await configure();
-    expect((await world.run(['enqueue'])).code).toBe(0); // first-day is in use from here on
+    expect((await world.run(['enqueue', '--yes'])).code).toBe(0); // first-day is in use from here on
     expect((await world.run(['registry', 'pull'])).code).toBe(0);
     const file = join(world.kb, 'gatehouse.registry.json');
     const registry = JSON.parse(await readFile(file, 'utf8'));

@@ -1,9 +1,9 @@
 // The CLI's own rules, tested directly: config parsing, globbing and
 // applicability, the output contract, prompt rendering, exit codes.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commandFor, renderPrompt } from '../../src/cli/adapters.js';
 import { findRoot, parseConfig, saveToken, tokenFor } from '../../src/cli/config.js';
 import { CliError } from '../../src/cli/errors.js';
@@ -122,6 +122,28 @@ describe('exit codes', () => {
       process.chdir(cwd);
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Node 20', () => {
+  it('import names the exact command that runs it on the clone\'s Node 22 (not npx, which may start Node 20 again)', async () => {
+    const { sqliteHint } = await import('../../src/cli/commonplace-store.js');
+    expect(sqliteHint(['import', 'my store.sqlite', '--dry-run'], '/src/gatehouse/'))
+      .toBe("run it with the clone's Node 22: /src/gatehouse/node_modules/.bin/node /src/gatehouse/bin/gatehouse.mjs import 'my store.sqlite' --dry-run");
+  });
+});
+
+describe('--version', () => {
+  it('prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { written.push(String(chunk)); return true; });
+    try {
+      expect(await main(['node', 'gatehouse', '--version'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toBe(`${version}\n`);
   });
 });
 

@@ -19,7 +19,7 @@ async function configure(runner: string, command: string | null, notes = ONE_NOT
     notes: [notes], gates: [GATES], partition: `${runner}-model`, runner, grouping: 'note', batch_size: 50,
     adapters: command ? { [runner]: { command, runner_model: 'fake-model' } } : {},
   });
-  const enq = await world.run(['enqueue', '--json']);
+  const enq = await world.run(['enqueue', '--json', '--yes']);
   expect(enq.code, enq.stderr).toBe(0);
   return JSON.parse(enq.stdout).jobs as { id: string; items: number }[];
 }

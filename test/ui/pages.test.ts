@@ -49,6 +49,7 @@ describe('dashboard', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(page.headers.get('content-security-policy')).not.toContain('unsafe-inline');
     expect(page.html).not.toMatch(/<script>/);
+    expect(page.html).toContain('<code>.gatehouse/local-owner.token</code>'); // where a first-timer's token is
     const signed = await ui.signIn(org.ownerToken);
     expect(signed.status).toBe(303);
     const cookie = signed.setCookie.find((c) => c.startsWith('gatehouse_session='))!;

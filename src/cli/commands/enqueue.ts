@@ -3,12 +3,15 @@
 import { readWorkspace, selection } from '../files.js';
 import { openSession, printJson } from '../session.js';
 import { pushTexts } from './push.js';
+import { checkPartition } from '../partition-check.js';
+import { ask, canAsk } from './projects.js';
 
 interface Created { model_partition: string; runner_model: string | null; warnings: string[]; jobs: { id: string; items: number }[]; queued: number; skipped: unknown[] }
 
-export async function enqueue(opts: { json?: boolean; partition?: string; runner?: string; grouping?: 'note' | 'gate'; batchSize?: number; priority?: number }): Promise<number> {
+export async function enqueue(opts: { json?: boolean; partition?: string; runner?: string; grouping?: 'note' | 'gate'; batchSize?: number; priority?: number; yes?: boolean }): Promise<number> {
   const s = await openSession();
   const ws = await readWorkspace(s.config);
+  await checkPartition(s, opts.partition ?? s.config.partition, { registering: true, yes: opts.yes, canAsk: canAsk(), ask });
   await pushTexts(s, [...ws.notes, ...ws.gates]);
   const sel = selection(s.config, ws);
   const { body } = await s.api.post<Created>(`${s.project}/jobs`, {

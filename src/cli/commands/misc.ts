@@ -13,7 +13,19 @@ import { freshness } from './status.js';
 import { pushTexts } from './push.js';
 import { loginWeb } from '../web.js';
 
-export async function init(opts: { api: string; project: string; partition: string; force?: boolean }): Promise<number> {
+// The adapter init starts a team with: a script of their own, called once per review.
+export const REVIEW_SH = `#!/bin/sh
+# gatehouse work runs this once per review: the rendered prompt on standard
+# input, the review on standard output, ending in exactly one line
+# "## Result: PASS" (or WARN, FAIL, ERROR). $1 is the runner model.
+# Replace the lines below with your agent, for example:
+#   exec claude -p --model "$1"
+cat > /dev/null
+echo 'review.sh is the template gatehouse init wrote: edit it to call your agent.'
+echo '## Result: ERROR'
+`;
+
+export async function init(opts: { api: string; project: string; partition: string; force?: boolean; createProject?: boolean }): Promise<number> {
   const file = join(process.cwd(), CONFIG_FILE);
   if (existsSync(file) && !opts.force) throw new CliError(`${CONFIG_FILE} already exists here`, 'use --force to overwrite it');
   const config = {
@@ -22,7 +34,7 @@ export async function init(opts: { api: string; project: string; partition: stri
     notes: ['kb/notes/**/*.md'],
     gates: ['kb/instructions/review-gates/**/*.md'],
     partition: opts.partition,
-    runner: 'claude-code',
+    runner: 'exec',
     adapters: { exec: { command: './review.sh {runner_model}' } },
     prompt: 'gatehouse.prompt.md',
     grouping: 'note',
@@ -31,7 +43,9 @@ export async function init(opts: { api: string; project: string; partition: stri
   };
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
   if (!existsSync(join(process.cwd(), 'gatehouse.prompt.md'))) await writeFile(join(process.cwd(), 'gatehouse.prompt.md'), DEFAULT_PROMPT);
-  process.stdout.write(`wrote ${CONFIG_FILE} and gatehouse.prompt.md; edit the globs, then \`gatehouse login\` and \`gatehouse status\`\n`);
+  if (!existsSync(join(process.cwd(), 'review.sh'))) await writeFile(join(process.cwd(), 'review.sh'), REVIEW_SH, { mode: 0o755 });
+  process.stdout.write(`wrote ${CONFIG_FILE}, gatehouse.prompt.md and review.sh (the exec adapter: edit it to call your agent); edit the globs, then \`gatehouse login\` and \`gatehouse status\`\n`);
+  await (await import('./projects.js')).offerProject(opts.api, opts.project, Boolean(opts.createProject));
   return 0;
 }
 

@@ -3,17 +3,19 @@ import { EXIT } from '../errors.js';
 import { readWorkspace, selection } from '../files.js';
 import { readPaths } from '../accepted.js';
 import { color, openSession, printJson } from '../session.js';
-import { pushTexts } from './push.js';
+import { PairDiffer, snapshotFetcher } from '../pair-diff.js';
+import { checkPartition } from '../partition-check.js';
 
 export const STATUS_FORMAT = 'gatehouse-freshness-status/1';
 
-interface Pair { note_path: string; gate_path: string; status: string; reason: string | null; revision: number | null; note_sha256: string; gate_sha256: string }
+interface Pair { note_path: string; gate_path: string; status: string; reason: string | null; revision: number | null; note_sha256: string; gate_sha256: string; accepted_note_sha256: string | null; accepted_gate_sha256: string | null }
 interface AcceptedAnswer { model_partition: string; requested_partition: string; warnings: string[]; counts: Record<string, number>; reasons: Record<string, number>; pairs: Pair[]; absent_paths: string[] }
 interface Answer { model_partition: string; requested_partition: string; warnings: string[]; counts: Record<string, number>; reasons: Record<string, number>; pairs: Pair[]; missing_texts: { path: string; sha256: string }[] }
 
 export async function freshness(partition?: string) {
   const s = await openSession();
   const ws = await readWorkspace(s.config);
+  await checkPartition(s, partition ?? s.config.partition);
   const body = { model_partition: partition ?? s.config.partition, ...selection(s.config, ws) };
   const { body: answer } = await s.api.post<Answer>(`${s.project}/freshness`, body);
   return { s, ws, answer };
@@ -64,11 +66,11 @@ export async function status(opts: { json?: boolean; diff?: boolean; partition?:
     });
     return code;
   }
-  if (opts.diff && 'ws' in context) {
-    // The server diffs texts it holds: upload the stale pairs' texts first.
-    const involved = new Set(answer.pairs.filter((p) => p.status === 'stale').flatMap((p) => [p.note_path, p.gate_path]));
-    await pushTexts(s, [...context.ws.notes, ...context.ws.gates].filter((t) => involved.has(t.path)));
-  }
+  // Diffs are made here from the texts on disk and the accepted texts, each
+  // fetched once (see pair-diff.ts); nothing needs uploading first.
+  const differ = opts.diff && 'ws' in context
+    ? new PairDiffer(new Map([...context.ws.notes, ...context.ws.gates].map((t) => [t.path, t.body])), snapshotFetcher(s.api, s.project))
+    : null;
   const byNote = new Map<string, Pair[]>();
   for (const p of answer.pairs) {
     if (!byNote.has(p.note_path)) byNote.set(p.note_path, []);
@@ -79,10 +81,8 @@ export async function status(opts: { json?: boolean; diff?: boolean; partition?:
     for (const p of pairs) {
       const label = p.status === 'stale' ? color.yellow('stale  ') : color.red('missing');
       process.stdout.write(`  ${label}  ${(p.reason ?? '').padEnd(14)}  ${p.gate_path}\n`);
-      if (opts.diff && p.status === 'stale') {
-        const q = new URLSearchParams({ note_path: p.note_path, gate_path: p.gate_path, model_partition: answer.model_partition, note_sha256: p.note_sha256, gate_sha256: p.gate_sha256 });
-        const { body: d } = await s.api.get<{ note: { diff: string | null }; gate: { diff: string | null } }>(`${s.project}/diff?${q}`);
-        for (const part of [d.note.diff, d.gate.diff]) if (part) process.stdout.write(`${part.replace(/^/gm, '      ')}\n`);
+      if (differ && p.status === 'stale') {
+        for (const part of await differ.diff(p)) if (part) process.stdout.write(`${part.replace(/^/gm, '      ')}\n`);
       }
     }
   }
