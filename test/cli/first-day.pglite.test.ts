@@ -49,7 +49,7 @@ describe('the CLI on a first day', () => {
 
   it('search prints snippets as plain text: no <b> tags in the terminal', async () => {
     await configure({ partition: 'search-day' });
-    expect((await world.run(['enqueue'])).code).toBe(0);
+    expect((await world.run(['enqueue', '--yes'])).code).toBe(0);
     expect((await world.run(['work', '--drain'])).code).toBe(0);
     const run = await world.run(['search', 'bare writing prompt', '--subject', 'snapshot', '--mode', 'text']);
     expect(run.code, run.stderr).toBe(0);
