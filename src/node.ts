@@ -26,6 +26,8 @@ async function main() {
   const app = createApp({
     database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, version: process.env.npm_package_version,
     rateLimiter: limiters.identity, addressRateLimiter: limiters.address, clientAddress: nodeClientAddress,
+    // No runtime compresses for @hono/node-server: the dashboard gzips its own pages.
+    compressDashboard: true,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host}:${info.port}`;

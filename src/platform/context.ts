@@ -30,6 +30,12 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined;
   /** Shown on /healthz and the docs page. */
   version?: string;
+  /**
+   * Gzip dashboard pages in the app. Node sets it; a Worker must not: the
+   * Workers runtime compresses responses itself, and a body Hono already
+   * gzipped then arrives compressed twice (issue 17, item 16).
+   */
+  compressDashboard?: boolean;
 }
 
 export type AppEnv = {

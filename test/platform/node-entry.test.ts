@@ -93,6 +93,16 @@ describe('npm start on a fresh data folder', () => {
     expect(doc.json.openapi).toBe('3.1.0');
   });
 
+  // Issue 17, item 16: on Node nothing else compresses, so the dashboard still gzips its pages.
+  it('gzips dashboard pages for a client that accepts it, and not for one that does not', async () => {
+    const gz = await fetch(`${base}/ui/static/app.css`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(await gz.text()).toMatch(/[{}]/);
+    const plain = await fetch(`${base}/ui/sign-in`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect((await plain.text()).toLowerCase()).toMatch(/^<!doctype html>/);
+  });
+
   it('writes the local owner token (mode 0600) that works on GET /v1/org', async () => {
     const file = join(dataDir, 'local-owner.token');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
