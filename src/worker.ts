@@ -76,7 +76,8 @@ async function build(env: WorkerEnv): Promise<App> {
 }
 
 function appFor(env: WorkerEnv): Promise<App> {
-  const key = `${env.DATABASE_URL}|${env.GATEHOUSE_ISSUER}|${env.GATEHOUSE_SIGNING_KEY?.length}`;
+  // Every var and secret: any change of configuration builds the app anew.
+  const key = JSON.stringify(Object.entries(env).filter(([, v]) => typeof v === 'string').sort(([a], [b]) => (a < b ? -1 : 1)));
   if (!cached || cached.key !== key) {
     const app = build(env);
     cached = { key, app };
