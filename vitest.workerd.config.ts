@@ -49,6 +49,8 @@ export default defineConfig({
           GATEHOUSE_SIGNING_KEY: inject('workerdSigningKey'),
           GATEHOUSE_ISSUER: inject('workerdIssuer'),
           GATEHOUSE_AUDIENCE: inject('workerdAudience'),
+          // As `wrangler deploy --var GATEHOUSE_COMMIT:$(git rev-parse HEAD)` sets it.
+          GATEHOUSE_COMMIT: 'workerd-test-commit',
         },
       },
     })),

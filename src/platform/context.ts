@@ -28,8 +28,10 @@ export interface AppDeps {
   addressRateLimiter?: RateLimiter;
   /** The client's address as the host knows it (Node: the socket; Workers: CF-Connecting-IP); undefined when unknown. */
   clientAddress?: (c: Context) => string | undefined;
-  /** Shown on /healthz and the docs page. */
+  /** Shown on /healthz and the docs page: package.json's version. */
   version?: string;
+  /** The deployed commit, when known; shown on /healthz. */
+  commit?: string | null;
   /**
    * Gzip dashboard pages in the app. Node sets it; a Worker must not: the
    * Workers runtime compresses responses itself, and a body Hono already

@@ -85,7 +85,10 @@ afterAll(async () => {
 
 describe('npm start on a fresh data folder', () => {
   it('serves /healthz, /docs and /openapi.json', async () => {
-    expect((await call('/healthz')).json).toMatchObject({ status: 'ok', database: 'ok' });
+    // Issue 17, item 19: package.json's version and the checkout's commit, not "dev".
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    const head = (await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout.trim();
+    expect((await call('/healthz')).json).toEqual({ status: 'ok', database: 'ok', version: pkg.version, commit: head });
     const docs = await call('/docs');
     expect(docs.status).toBe(200);
     expect(docs.type).toContain('text/html');
