@@ -52,6 +52,8 @@ export default defineConfig({
           // Quiet by default here (a line per request of every test); the
           // request-log test asks for info through the env binding itself.
           GATEHOUSE_LOG: 'off',
+          // As `wrangler deploy --var GATEHOUSE_COMMIT:$(git rev-parse HEAD)` sets it.
+          GATEHOUSE_COMMIT: 'workerd-test-commit',
         },
       },
     })),

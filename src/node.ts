@@ -24,9 +24,11 @@ async function main() {
   const embedder = new FeatureHashEmbedder();
   const limiters = rateLimitersFor(config.rateLimits);
   const app = createApp({
-    database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, version: process.env.npm_package_version,
+    database: database.provider, auth, clock: () => new Date(), limits: config.limits, embedder, version: config.version, commit: config.commit,
     rateLimiter: limiters.identity, addressRateLimiter: limiters.address, clientAddress: nodeClientAddress,
     log: nodeRequestLog(config),
+    // No runtime compresses for @hono/node-server: the dashboard gzips its own pages.
+    compressDashboard: true,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host}:${info.port}`;

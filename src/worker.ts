@@ -1,9 +1,9 @@
 // Workers entry: Neon through @neondatabase/serverless, a Pool per request
 // (closed with waitUntil), configuration from wrangler.toml vars and secrets.
 import type { ExecutionContext } from 'hono';
-import { createRemoteJWKSet } from 'jose';
 import { createApp } from './app.js';
-import { defaultLimits, intFromEnv, readLogLevel, readRateLimits } from './platform/config.js';
+import { ConfigError, externalIssuer, readConfig } from './platform/config.js';
+import { ApiError, problemBody } from './platform/errors.js';
 import { runScheduledMaintenance } from './maintenance.js';
 import { rateLimitersFor, type WorkersRateLimitBinding } from './platform/rate-limit.js';
 import { type Embedder, FeatureHashEmbedder, WorkersAiEmbedder } from './search/embedder.js';
@@ -23,6 +23,10 @@ export interface WorkerEnv {
   GATEHOUSE_MAX_BODY_BYTES?: string;
   /** off, info (default) or debug: the request log, one line per request to Workers Logs. */
   GATEHOUSE_LOG?: string;
+  /** The deployed commit (wrangler deploy --var GATEHOUSE_COMMIT:$(git rev-parse HEAD)); shown on /healthz. */
+  GATEHOUSE_COMMIT?: string;
+  /** The version metadata binding, when wrangler.toml has [version_metadata]: its tag stands in for the commit. */
+  CF_VERSION_METADATA?: { id?: string; tag?: string };
   /** Local development and tests only: host:port/path of a WebSocket-to-TCP proxy in front of PostgreSQL. */
   GATEHOUSE_WS_PROXY?: string;
   /** The Workers AI binding, when configured: search embeds with it. */
@@ -47,40 +51,36 @@ function embedderFor(env: WorkerEnv): Embedder {
 let cached: { key: string; app: Promise<App> } | undefined;
 
 async function build(env: WorkerEnv): Promise<App> {
-  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set (wrangler secret put DATABASE_URL)');
-  if (!env.GATEHOUSE_SIGNING_KEY) throw new Error('GATEHOUSE_SIGNING_KEY is not set (wrangler secret put GATEHOUSE_SIGNING_KEY)');
-  const audience = env.GATEHOUSE_AUDIENCE || 'gatehouse';
-  const auth: AuthConfig = {
-    issuer: env.GATEHOUSE_ISSUER || 'gatehouse',
-    audience,
-    signingKey: await loadSigningKey(env.GATEHOUSE_SIGNING_KEY),
-  };
-  if (env.GATEHOUSE_OIDC_ISSUER && env.GATEHOUSE_OIDC_JWKS_URL) {
-    auth.external = {
-      issuer: env.GATEHOUSE_OIDC_ISSUER,
-      audience: env.GATEHOUSE_OIDC_AUDIENCE || audience,
-      jwks: createRemoteJWKSet(new URL(env.GATEHOUSE_OIDC_JWKS_URL)),
-      algorithms: (env.GATEHOUSE_OIDC_ALGORITHMS || 'RS256,ES256,EdDSA').split(',').map((s) => s.trim()).filter(Boolean),
-    };
-  }
-  const limiters = rateLimitersFor(readRateLimits(env as unknown as Record<string, unknown>), { identity: env.RATE_LIMITER, address: env.ADDRESS_RATE_LIMITER });
+  if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL', 'DATABASE_URL is not set (wrangler secret put DATABASE_URL)');
+  if (!env.GATEHOUSE_SIGNING_KEY) throw new ConfigError('GATEHOUSE_SIGNING_KEY', 'GATEHOUSE_SIGNING_KEY is not set (wrangler secret put GATEHOUSE_SIGNING_KEY)');
+  // The same reader as Node's: a setting Node refuses to start with, the Worker refuses too (see fetch below).
+  const config = readConfig(env as unknown as Record<string, unknown>);
+  const signingKey = await loadSigningKey(env.GATEHOUSE_SIGNING_KEY).catch((err: Error) => {
+    throw new ConfigError('GATEHOUSE_SIGNING_KEY', `GATEHOUSE_SIGNING_KEY is not a usable private JWK: ${err.message}`);
+  });
+  const auth: AuthConfig = { issuer: config.issuer, audience: config.audience, signingKey };
+  if (config.oidc) auth.external = externalIssuer(config.oidc);
+  const limiters = rateLimitersFor(config.rateLimits, { identity: env.RATE_LIMITER, address: env.ADDRESS_RATE_LIMITER });
   return createApp({
     database: neonPerRequest({ connectionString: env.DATABASE_URL, wsProxy: env.GATEHOUSE_WS_PROXY }),
     auth,
     clock: () => new Date(),
-    limits: { ...defaultLimits, maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES') },
+    limits: config.limits,
+    version: config.version,
+    commit: config.commit ?? env.CF_VERSION_METADATA?.tag ?? null,
     embedder: embedderFor(env),
     rateLimiter: limiters.identity,
     addressRateLimiter: limiters.address,
     // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it); absent outside Cloudflare, then no address budget.
     clientAddress: (c) => c.req.header('cf-connecting-ip') || undefined,
     // console.log is what Workers Logs (and wrangler tail) collect.
-    log: { level: readLogLevel(env as unknown as Record<string, unknown>), write: (line) => console.log(line) },
+    log: { level: config.logLevel, write: (line) => console.log(line) },
   });
 }
 
 function appFor(env: WorkerEnv): Promise<App> {
-  const key = `${env.DATABASE_URL}|${env.GATEHOUSE_ISSUER}|${env.GATEHOUSE_SIGNING_KEY?.length}|${env.GATEHOUSE_LOG}`;
+  // Every var and secret: any change of configuration builds the app anew.
+  const key = JSON.stringify(Object.entries(env).filter(([, v]) => typeof v === 'string').sort(([a], [b]) => (a < b ? -1 : 1)));
   if (!cached || cached.key !== key) {
     const app = build(env);
     cached = { key, app };
@@ -89,9 +89,26 @@ function appFor(env: WorkerEnv): Promise<App> {
   return cached.app;
 }
 
+/**
+ * A Worker cannot refuse to start: with a setting that cannot work, every
+ * request answers 503 problem+json naming it (and the log says it), rather
+ * than the Worker running without, say, the OIDC issuer it was given.
+ */
+function misconfigured(err: ConfigError, request: Request): Response {
+  console.error(JSON.stringify({ level: 'error', message: `gatehouse is misconfigured: ${err.message}`, variable: err.variable }));
+  const body = problemBody(new ApiError('unavailable', `The service is misconfigured: ${err.message}`, { misconfigured: err.variable }), new URL(request.url).pathname);
+  return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '60', 'x-content-type-options': 'nosniff' } });
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    const app = await appFor(env);
+    let app: App;
+    try {
+      app = await appFor(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return misconfigured(err, request);
+      throw err;
+    }
     return app.fetch(request, env, ctx);
   },
 

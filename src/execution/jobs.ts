@@ -34,6 +34,21 @@ export async function getJob(ctx: TenantContext, jobId: string) {
   });
 }
 
+/**
+ * A job with every item's artifact, for the dashboard's job page: one
+ * transaction, so one database connection. Reading each artifact in a
+ * transaction of its own, in parallel, took a connection per artifact, and
+ * a Worker may hold only 6 at once (issue 17, item 18).
+ */
+export async function getJobWithArtifacts(ctx: TenantContext, jobId: string) {
+  return inTenant(ctx, async (tx) => {
+    const { job, slug } = await loadJob(tx, ctx, jobId);
+    const rows = await itemsOf(tx, job.id);
+    const artifacts = new Map(rows.flatMap((i) => (i.artifact === null ? [] : [[i.id, i.artifact] as const])));
+    return { job: { ...presentJob(job, slug), items: rows.map((i) => presentItem(i)) }, artifacts };
+  });
+}
+
 export async function extendLease(ctx: TenantContext, jobId: string, leaseId: string, leaseSeconds: number) {
   return inTenant(ctx, async (tx) => {
     const { job } = await loadJob(tx, ctx, jobId, true);

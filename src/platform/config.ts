@@ -1,4 +1,21 @@
-// Configuration shared by both hosts; each entry reads its own environment.
+// Configuration shared by both hosts: readConfig is the one reader of the
+// settings both have, called by src/node.ts (through readNodeConfig) and by
+// src/worker.ts, so a setting cannot mean one thing on Node and another on
+// Workers. Each host adds only what is its own (port, data folder, bindings).
+import { createRemoteJWKSet } from 'jose';
+import pkg from '../../package.json' with { type: 'json' };
+import type { ExternalIssuer } from '../tenancy/auth/tokens.js';
+
+/**
+ * A setting that cannot work. Node refuses to start with it; a Worker
+ * cannot refuse to start, so it answers every request 503 naming it.
+ */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
 export interface Limits {
   /** Largest request body accepted, in bytes (413 beyond it). */
   maxBodyBytes: number;
@@ -26,7 +43,7 @@ export const defaultLimits: Limits = {
 export function intFromEnv(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(name, `${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -71,7 +88,72 @@ export function readRateLimits(env: Record<string, unknown>): RateLimitConfig {
   return {
     identity: budgetFromEnv(vars, 'GATEHOUSE_RATE_LIMIT', DEFAULT_RATE),
     address: budgetFromEnv(vars, 'GATEHOUSE_ADDRESS_RATE_LIMIT', DEFAULT_ADDRESS_RATE),
-    bindings: { identity: figures('GATEHOUSE_RATE_LIMIT', 600, 60), address: figures('GATEHOUSE_ADDRESS_RATE_LIMIT', 1200, 60) },
+    bindings: {
+      identity: figures('GATEHOUSE_RATE_LIMIT', BINDING_DEFAULTS.identity.limit, BINDING_DEFAULTS.identity.periodSeconds),
+      address: figures('GATEHOUSE_ADDRESS_RATE_LIMIT', BINDING_DEFAULTS.address.limit, BINDING_DEFAULTS.address.periodSeconds),
+    },
+  };
+}
+
+/**
+ * wrangler.toml's [[ratelimits]] figures, for the headers when its [vars]
+ * do not repeat them. A Worker cannot read a binding's limit, so the figures
+ * live in three places; test/platform/config.test.ts keeps them equal.
+ */
+export const BINDING_DEFAULTS = {
+  identity: { limit: 600, periodSeconds: 10 },
+  address: { limit: 1200, periodSeconds: 10 },
+} as const satisfies Record<string, BindingFigures>;
+
+/** An external OIDC issuer whose tokens are accepted too. */
+export interface OidcSettings { issuer: string; jwksUrl: URL; audience: string; algorithms: string[] }
+
+/** Both variables or neither: an issuer without keys (or keys without an issuer) is a mistake, never silently "no OIDC". */
+export function readOidc(vars: Record<string, string | undefined>, audience: string): OidcSettings | null {
+  const issuer = vars.GATEHOUSE_OIDC_ISSUER || '';
+  const jwks = vars.GATEHOUSE_OIDC_JWKS_URL || '';
+  if (!issuer && !jwks) return null;
+  if (!jwks) throw new ConfigError('GATEHOUSE_OIDC_JWKS_URL', 'GATEHOUSE_OIDC_JWKS_URL is required with GATEHOUSE_OIDC_ISSUER');
+  if (!issuer) throw new ConfigError('GATEHOUSE_OIDC_ISSUER', 'GATEHOUSE_OIDC_ISSUER is required with GATEHOUSE_OIDC_JWKS_URL');
+  let jwksUrl: URL;
+  try { jwksUrl = new URL(jwks); } catch { throw new ConfigError('GATEHOUSE_OIDC_JWKS_URL', `GATEHOUSE_OIDC_JWKS_URL is not a URL: ${JSON.stringify(jwks)}`); }
+  const algorithms = (vars.GATEHOUSE_OIDC_ALGORITHMS || 'RS256,ES256,EdDSA').split(',').map((a) => a.trim()).filter(Boolean);
+  return { issuer, jwksUrl, audience: vars.GATEHOUSE_OIDC_AUDIENCE || audience, algorithms };
+}
+
+/** The verifier for an external issuer's tokens (its keys fetched from the JWKS URL, cached by jose). */
+export function externalIssuer(oidc: OidcSettings): ExternalIssuer {
+  return { issuer: oidc.issuer, audience: oidc.audience, jwks: createRemoteJWKSet(oidc.jwksUrl), algorithms: oidc.algorithms };
+}
+
+/** What both hosts read. */
+export interface SharedConfig {
+  issuer: string;
+  audience: string;
+  limits: Limits;
+  rateLimits: RateLimitConfig;
+  /** GATEHOUSE_LOG: the request log's level. */
+  logLevel: (typeof LOG_LEVELS)[number];
+  oidc: OidcSettings | null;
+  /** package.json's version, shown on /healthz. */
+  version: string;
+  /** The deployed commit when the deployment says (GATEHOUSE_COMMIT); a host may know it otherwise (Node: the checkout). */
+  commit: string | null;
+}
+
+/** The one reader of the settings both hosts share (Node's process.env, a Worker's env). */
+export function readConfig(env: Record<string, unknown>): SharedConfig {
+  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const audience = vars.GATEHOUSE_AUDIENCE || 'gatehouse';
+  return {
+    issuer: vars.GATEHOUSE_ISSUER || 'gatehouse',
+    audience,
+    limits: { ...defaultLimits, maxBodyBytes: intFromEnv(vars.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES') },
+    rateLimits: readRateLimits(env),
+    logLevel: readLogLevel(env),
+    oidc: readOidc(vars, audience),
+    version: pkg.version,
+    commit: vars.GATEHOUSE_COMMIT || null,
   };
 }
 

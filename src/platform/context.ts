@@ -31,8 +31,16 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined;
   /** The request log (request-log.ts); absent, nothing is logged (tests that do not look at it). */
   log?: RequestLog;
-  /** Shown on /healthz and the docs page. */
+  /** Shown on /healthz and the docs page: package.json's version. */
   version?: string;
+  /** The deployed commit, when known; shown on /healthz. */
+  commit?: string | null;
+  /**
+   * Gzip dashboard pages in the app. Node sets it; a Worker must not: the
+   * Workers runtime compresses responses itself, and a body Hono already
+   * gzipped then arrives compressed twice (issue 17, item 16).
+   */
+  compressDashboard?: boolean;
 }
 
 export type AppEnv = {

@@ -1,11 +1,13 @@
 // Node host configuration: environment → dependencies for createApp.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createRemoteJWKSet } from 'jose';
+import { fileURLToPath } from 'node:url';
 import { loadSigningKey, generateSigningKeyJson } from '../tenancy/auth/keys.js';
 import type { AuthConfig } from '../tenancy/auth/tokens.js';
 import type { Context } from 'hono';
-import { defaultLimits, intFromEnv, type Limits, type RateLimitConfig, readLogLevel, readRateLimits } from './config.js';
+import { externalIssuer, intFromEnv, readConfig, type SharedConfig } from './config.js';
 import type { DatabaseProvider } from './context.js';
 import type { LogLevel, RequestLog } from './request-log.js';
 import type { Database } from './db.js';
@@ -13,40 +15,43 @@ import { openNodePostgres } from './drivers/node-postgres.js';
 import { openPglite } from './drivers/pglite.js';
 import { lockDataDir } from './data-dir-lock.js';
 
-export interface NodeConfig {
+/** The settings both hosts share (config.ts's readConfig, which the Worker calls too), and Node's own. */
+export interface NodeConfig extends SharedConfig {
   port: number;
   host: string;
   dataDir: string;
   databaseUrl: string | null;
-  issuer: string;
-  audience: string;
-  limits: Limits;
-  /** Per-identity and per-address budgets (config.ts's readRateLimits, shared with the Worker). */
-  rateLimits: RateLimitConfig;
-  /** GATEHOUSE_LOG (config.ts's readLogLevel, shared with the Worker). */
-  logLevel: LogLevel;
 }
 
+/** Throws (ConfigError) on a setting that cannot work: Node refuses to start with it. */
 export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const shared = readConfig(env);
   return {
+    ...shared,
+    commit: shared.commit ?? checkoutCommit(),
     port: intFromEnv(env.PORT, 8787, 'PORT'),
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.GATEHOUSE_DATA_DIR || '.gatehouse'),
     databaseUrl: env.DATABASE_URL || null,
-    issuer: env.GATEHOUSE_ISSUER || 'gatehouse',
-    audience: env.GATEHOUSE_AUDIENCE || 'gatehouse',
-    limits: {
-      ...defaultLimits,
-      maxBodyBytes: intFromEnv(env.GATEHOUSE_MAX_BODY_BYTES, defaultLimits.maxBodyBytes, 'GATEHOUSE_MAX_BODY_BYTES'),
-    },
-    rateLimits: readRateLimits(env),
-    logLevel: readLogLevel(env),
   };
 }
 
 /** The request log on Node: a line on stdout, where a process supervisor collects it. */
 export function nodeRequestLog(config: NodeConfig): RequestLog {
   return { level: config.logLevel, write: (line) => { process.stdout.write(`${line}\n`); } };
+}
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The commit this checkout is at, when it is a git checkout (else null: an unpacked release has no .git). */
+export function checkoutCommit(root = repoRoot): string | null {
+  if (!existsSync(join(root, '.git'))) return null;
+  try {
+    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
+    return /^[0-9a-f]{40}$/.test(out) ? out : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The client's address on Node: the socket's peer (@hono/node-server passes the request as env.incoming); no header is trusted. */
@@ -71,15 +76,7 @@ export async function nodeAuthConfig(config: NodeConfig, env: NodeJS.ProcessEnv 
     }
   }
   const auth: AuthConfig = { issuer: config.issuer, audience: config.audience, signingKey: await loadSigningKey(keyJson) };
-  if (env.GATEHOUSE_OIDC_ISSUER) {
-    if (!env.GATEHOUSE_OIDC_JWKS_URL) throw new Error('GATEHOUSE_OIDC_JWKS_URL is required with GATEHOUSE_OIDC_ISSUER');
-    auth.external = {
-      issuer: env.GATEHOUSE_OIDC_ISSUER,
-      audience: env.GATEHOUSE_OIDC_AUDIENCE || config.audience,
-      jwks: createRemoteJWKSet(new URL(env.GATEHOUSE_OIDC_JWKS_URL)),
-      algorithms: (env.GATEHOUSE_OIDC_ALGORITHMS || 'RS256,ES256,EdDSA').split(',').map((s) => s.trim()).filter(Boolean),
-    };
-  }
+  if (config.oidc) auth.external = externalIssuer(config.oidc);
   return auth;
 }
 

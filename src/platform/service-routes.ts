@@ -5,7 +5,12 @@ import { ApiError } from './errors.js';
 import { createRouter } from './router.js';
 import { jsonContent, ProblemSchema } from './schemas.js';
 
-const Health = z.object({ status: z.literal('ok'), database: z.literal('ok'), version: z.string() }).openapi('Health');
+const Health = z.object({
+  status: z.literal('ok'),
+  database: z.literal('ok'),
+  version: z.string().openapi({ description: "The server's package version", example: '0.1.0' }),
+  commit: z.string().nullable().openapi({ description: 'The deployed git commit, null when the host does not know it' }),
+}).openapi('Health');
 
 const healthz = createRoute({
   method: 'get',
@@ -39,7 +44,7 @@ export const serviceRoutes = createRouter()
     } catch {
       throw new ApiError('unavailable', 'The database is unreachable', { headers: { 'retry-after': '1' } });
     }
-    return c.json({ status: 'ok' as const, database: 'ok' as const, version: c.get('deps').version ?? 'dev' }, 200);
+    return c.json({ status: 'ok' as const, database: 'ok' as const, version: c.get('deps').version ?? 'dev', commit: c.get('deps').commit ?? null }, 200);
   })
   .openapi(jwks, (c) => {
     c.header('cache-control', 'public, max-age=300');

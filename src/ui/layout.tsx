@@ -1,5 +1,6 @@
 // The page frame: landmarks (header, nav, main), a skip link, the signed-in
 // identity and sign-out. Every page renders through here.
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { Member } from '../tenancy/auth/principal.js';
 
@@ -16,8 +17,9 @@ export function Page(props: Frame & { children?: Child }) {
   const link = (href: string, key: Frame['current'], label: string) => (
     <li><a href={href} aria-current={current === key ? 'page' : undefined}>{label}</a></li>
   );
+  // The doctype keeps browsers out of quirks mode; JSX cannot write one itself.
   return (
-    <html lang="en">
+    <>{raw('<!doctype html>')}<html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -51,7 +53,7 @@ export function Page(props: Frame & { children?: Child }) {
           {props.children}
         </main>
       </body>
-    </html>
+    </html></>
   );
 }
 

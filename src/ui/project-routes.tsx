@@ -1,6 +1,6 @@
 // Project pages: heatmap, a note's gates, a pair, the queue and a job.
 import { Hono } from 'hono';
-import { getArtifact, getJob, listJobs } from '../execution/jobs.js';
+import { getJobWithArtifacts, listJobs } from '../execution/jobs.js';
 import { jobCounts, JOB_STATUSES } from '../execution/queue.js';
 import { heatmapView } from './data/heatmap.js';
 import { cellPaths, noteView, pairView } from './data/pair.js';
@@ -147,9 +147,8 @@ projectRoutes.get('/jobs/:id', async (c) => {
   const ctx = uiContext(c, 'freshness:read');
   const id = c.req.param('id');
   if (!/^[0-9a-f-]{36}$/i.test(id)) return c.notFound();
-  const job = await getJob(ctx, id);
-  const artifacts = await Promise.all(job.items.filter((i) => i.has_artifact).map((i) => getArtifact(ctx, job.id, i.id)));
-  const byItem = new Map(artifacts.map((a) => [a.item_id, a.artifact]));
+  // One transaction for the job and all its artifacts: one database connection per request.
+  const { job, artifacts: byItem } = await getJobWithArtifacts(ctx, id);
   const err = job.error as { code?: string; detail?: string } | null;
   return c.html(
     <Page title={`Job ${job.id.slice(0, 8)}`} member={ctx.member} csrf={c.get('csrf')}>

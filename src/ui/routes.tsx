@@ -32,7 +32,9 @@ uiRoutes.use('*', async (c, next) => {
   if (!c.req.path.startsWith('/ui/static/')) c.header('cache-control', 'no-store');
 });
 // A heatmap of the real corpus is about 2 MB of HTML and compresses twentyfold.
-uiRoutes.use('*', compress());
+// Only where the host asks (Node): Workers compresses every response itself.
+const gzip = compress();
+uiRoutes.use('*', (c, next) => (c.get('deps').compressDashboard ? gzip(c, next) : next()));
 uiRoutes.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.text('The form is too large', 413) }));
 
 uiRoutes.onError((err, c) => renderError(c as Context<UiEnv>, err));

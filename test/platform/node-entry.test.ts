@@ -85,12 +85,25 @@ afterAll(async () => {
 
 describe('npm start on a fresh data folder', () => {
   it('serves /healthz, /docs and /openapi.json', async () => {
-    expect((await call('/healthz')).json).toMatchObject({ status: 'ok', database: 'ok' });
+    // Issue 17, item 19: package.json's version and the checkout's commit, not "dev".
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    const head = (await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout.trim();
+    expect((await call('/healthz')).json).toEqual({ status: 'ok', database: 'ok', version: pkg.version, commit: head });
     const docs = await call('/docs');
     expect(docs.status).toBe(200);
     expect(docs.type).toContain('text/html');
     const doc = await call('/openapi.json');
     expect(doc.json.openapi).toBe('3.1.0');
+  });
+
+  // Issue 17, item 16: on Node nothing else compresses, so the dashboard still gzips its pages.
+  it('gzips dashboard pages for a client that accepts it, and not for one that does not', async () => {
+    const gz = await fetch(`${base}/ui/static/app.css`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(await gz.text()).toMatch(/[{}]/);
+    const plain = await fetch(`${base}/ui/sign-in`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect((await plain.text()).toLowerCase()).toMatch(/^<!doctype html>/);
   });
 
   it('writes the local owner token (mode 0600) that works on GET /v1/org', async () => {

@@ -1,5 +1,10 @@
 // A WebSocket-to-TCP proxy standing in for Neon's: each WebSocket opens one
 // TCP socket to PostgreSQL and pipes binary frames both ways. Loopback only.
+// It counts the connections it accepts per path (any path under /v1), and
+// answers GET /stats?path=... with that count: a test gives one Worker
+// request a path of its own and so counts the database connections that one
+// request opened (issue 17, item 18), whatever else runs at the same time.
+import { createServer } from 'node:http';
 import { createConnection } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -14,13 +19,32 @@ export interface WsProxy {
 }
 
 export async function startWsProxy(target = { host: '127.0.0.1', port: 5432 }, port = 0): Promise<WsProxy> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port, path: '/v1' });
+  const accepted = new Map<string, number>();
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    if (url.pathname !== '/stats') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: accepted.get(url.searchParams.get('path') ?? '/v1') ?? 0 }));
+  });
+  const server = new WebSocketServer({ noServer: true });
+  http.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://proxy').pathname;
+    if (path !== '/v1' && !path.startsWith('/v1/')) {
+      socket.destroy();
+      return;
+    }
+    accepted.set(path, (accepted.get(path) ?? 0) + 1);
+    server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+    http.once('listening', resolve);
+    http.once('error', reject);
+    http.listen(port, '127.0.0.1');
   });
   let down = false;
-  server.on('connection', (ws) => {
+  server.on('connection', (ws: import('ws').WebSocket) => {
     if (down) {
       ws.terminate();
       return;
@@ -43,7 +67,7 @@ export async function startWsProxy(target = { host: '127.0.0.1', port: 5432 }, p
     ws.on('close', () => socket.destroy());
     ws.on('error', () => socket.destroy());
   });
-  const { port: actual } = server.address() as AddressInfo;
+  const { port: actual } = http.address() as AddressInfo;
   return {
     address: `127.0.0.1:${actual}/v1`,
     cut: () => {
@@ -53,7 +77,9 @@ export async function startWsProxy(target = { host: '127.0.0.1', port: 5432 }, p
     restore: () => { down = false; },
     close: () => new Promise((resolve) => {
       for (const client of server.clients) client.terminate();
-      server.close(() => resolve());
+      server.close();
+      http.closeAllConnections();
+      http.close(() => resolve());
     }),
   };
 }

@@ -4,6 +4,7 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import worker from '../../src/worker.js';
 import './provided.js';
 import { call, createOrg, operatorToken } from './client.js';
+import pkg from '../../package.json' with { type: 'json' };
 
 describe('service routes in workerd', () => {
   it('sees the bindings from global setup, not wrangler.toml [vars]', () => {
@@ -15,7 +16,30 @@ describe('service routes in workerd', () => {
   it('GET /healthz reaches PostgreSQL through the Neon driver', async () => {
     const reply = await call('GET', '/healthz');
     expect(reply.status, reply.text).toBe(200);
-    expect(reply.json).toMatchObject({ status: 'ok', database: 'ok' });
+    // Issue 17, item 19: package.json's version and the deployment's commit (GATEHOUSE_COMMIT), not "dev".
+    expect(reply.json).toEqual({ status: 'ok', database: 'ok', version: pkg.version, commit: 'workerd-test-commit' });
+  });
+
+  // Issue 17, item 19: Node refuses to start with half an OIDC configuration;
+  // a Worker cannot, so every request answers 503 naming the variable.
+  it('an OIDC issuer without a JWKS URL (or the reverse) makes every request a 503 problem naming it', async () => {
+    const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
+    const cases: [Record<string, string>, string][] = [
+      [{ GATEHOUSE_OIDC_ISSUER: 'https://idp.example' }, 'GATEHOUSE_OIDC_JWKS_URL'],
+      [{ GATEHOUSE_OIDC_JWKS_URL: 'https://idp.example/jwks' }, 'GATEHOUSE_OIDC_ISSUER'],
+    ];
+    for (const [vars, missing] of cases) {
+      for (const path of ['/healthz', '/v1/org', '/ui/sign-in']) {
+        const res = await worker.fetch(new Request(`https://gatehouse.test${path}`), { ...env, ...vars } as never, ctx as never);
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        const body = await res.json() as { code: string; detail: string; misconfigured: string };
+        expect(body).toMatchObject({ code: 'unavailable', misconfigured: missing });
+        expect(body.detail).toContain(missing);
+      }
+    }
+    // Configured whole again, it serves.
+    expect((await call('GET', '/healthz')).status).toBe(200);
   });
 
   it('GET /openapi.json serves the API document', async () => {

@@ -30,6 +30,23 @@ describe('dashboard in workerd', () => {
     expect((await page('/ui/sign-in?reason=signed-out')).html).toContain('Signed out.');
   });
 
+  // Issue 17, item 16: the Workers runtime compresses responses itself, so a
+  // body the app gzipped arrived gzipped twice; the app must leave it alone.
+  it('pages, CSS and JS reach the client encoded once: no Content-Encoding from the app, plain HTML', async () => {
+    for (const encoding of ['gzip, deflate, br', 'identity']) {
+      const signIn = await page('/ui/sign-in', { headers: { 'accept-encoding': encoding } });
+      expect(signIn.status).toBe(200);
+      expect(signIn.headers.get('content-encoding'), encoding).toBeNull();
+      expect(signIn.html.toLowerCase().startsWith('<!doctype html>'), signIn.html.slice(0, 40)).toBe(true);
+      const css = await page('/ui/static/app.css', { headers: { 'accept-encoding': encoding } });
+      expect(css.headers.get('content-encoding')).toBeNull();
+      expect(css.html).toMatch(/[{}]/);
+      const js = await page('/ui/static/sign-in.js', { headers: { 'accept-encoding': encoding } });
+      expect(js.headers.get('content-encoding')).toBeNull();
+      expect(js.html).toContain('document');
+    }
+  });
+
   it('signs in with a token and shows the org\'s projects and a heatmap', async () => {
     const org = await createOrg(await operatorToken());
     const created = await call('POST', '/v1/projects', { token: org.ownerToken, body: { slug: 'kb', name: 'Worker KB' } });
