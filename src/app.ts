@@ -1,7 +1,7 @@
 // The Hono app, built from explicit dependencies; it knows no host.
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './platform/context.js';
+import { docsRoutes } from './platform/docs.js';
 import { ApiError, onError, problem } from './platform/errors.js';
 import { rateLimits } from './platform/rate-limit.js';
 import { requestLog } from './platform/request-log.js';
@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps) {
   app.route('/ui', uiRoutes);
 
   app.doc31('/openapi.json', API_INFO);
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Gatehouse API' }));
+  docsRoutes(app, deps.docsViewer);
 
   app.notFound((c) => problem(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)));
   app.onError(onError);

@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { runScheduledMaintenance } from './maintenance.js';
 import { FeatureHashEmbedder } from './search/embedder.js';
+import { nodeDocsViewer } from './platform/docs-viewer-node.js';
 import { rateLimitersFor } from './platform/rate-limit.js';
 import { nodeAuthConfig, nodeClientAddress, nodeRequestLog, openNodeDatabase, readNodeConfig } from './platform/node-host.js';
 import { ensureLocalOrg } from './tenancy/bootstrap.js';
@@ -29,6 +30,7 @@ async function main() {
     log: nodeRequestLog(config),
     // No runtime compresses for @hono/node-server: the dashboard gzips its own pages.
     compressDashboard: true,
+    docsViewer: nodeDocsViewer(),
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host}:${info.port}`;

@@ -4,6 +4,7 @@ import type { ExecutionContext } from 'hono';
 import { createApp } from './app.js';
 import { ConfigError, externalIssuer, readConfig } from './platform/config.js';
 import { ApiError, problemBody } from './platform/errors.js';
+import { type AssetsBinding, workerDocsViewer } from './platform/docs-viewer-worker.js';
 import { runScheduledMaintenance } from './maintenance.js';
 import { rateLimitersFor, type WorkersRateLimitBinding } from './platform/rate-limit.js';
 import { type Embedder, FeatureHashEmbedder, WorkersAiEmbedder } from './search/embedder.js';
@@ -27,6 +28,8 @@ export interface WorkerEnv {
   GATEHOUSE_COMMIT?: string;
   /** The version metadata binding, when wrangler.toml has [version_metadata]: its tag stands in for the commit. */
   CF_VERSION_METADATA?: { id?: string; tag?: string };
+  /** Static assets ([assets] in wrangler.toml): the API docs viewer's bundle. */
+  ASSETS?: AssetsBinding;
   /** Local development and tests only: host:port/path of a WebSocket-to-TCP proxy in front of PostgreSQL. */
   GATEHOUSE_WS_PROXY?: string;
   /** The Workers AI binding, when configured: search embeds with it. */
@@ -69,6 +72,7 @@ async function build(env: WorkerEnv): Promise<App> {
     version: config.version,
     commit: config.commit ?? env.CF_VERSION_METADATA?.tag ?? null,
     embedder: embedderFor(env),
+    docsViewer: workerDocsViewer(env.ASSETS),
     rateLimiter: limiters.identity,
     addressRateLimiter: limiters.address,
     // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it); absent outside Cloudflare, then no address budget.

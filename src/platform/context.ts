@@ -7,6 +7,7 @@ import type { Database } from './db.js';
 import type { Embedder } from '../search/embedder.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RequestLog } from './request-log.js';
+import type { DocsViewer } from './docs.js';
 
 /**
  * How a host hands the app its database. Node keeps one for the process;
@@ -41,6 +42,8 @@ export interface AppDeps {
    * gzipped then arrives compressed twice (issue 17, item 16).
    */
   compressDashboard?: boolean;
+  /** The API docs viewer's script (docs.ts); absent, /docs answers 404 and only /openapi.json is served. */
+  docsViewer?: DocsViewer;
 }
 
 export type AppEnv = {

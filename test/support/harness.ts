@@ -8,6 +8,7 @@ import { generateSigningKeyJson, loadSigningKey } from '../../src/tenancy/auth/k
 import { type AuthConfig, type ExternalIssuer, mintToken } from '../../src/tenancy/auth/tokens.js';
 import { sha256Hex } from '../../src/freshness/names.js';
 import { FeatureHashEmbedder } from '../../src/search/embedder.js';
+import { nodeDocsViewer } from '../../src/platform/docs-viewer-node.js';
 import { openTestDatabase, type TestDatabase } from './db.js';
 
 export interface Reply {
@@ -52,7 +53,7 @@ export class TestEnv {
     const database = options.database ?? await openTestDatabase();
     const auth = { ...(await testAuth()), external: options.external };
     const limits = options.limits ?? {};
-    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits }, embedder: new FeatureHashEmbedder(), rateLimiter: options.rateLimiter, ...options.deps });
+    const app = createApp({ database: database.provider, auth, clock: () => new Date(), limits: { ...defaultLimits, ...limits }, embedder: new FeatureHashEmbedder(), rateLimiter: options.rateLimiter, docsViewer: nodeDocsViewer(), ...options.deps });
     return new TestEnv(database, auth, app);
   }
 
