@@ -20,7 +20,8 @@ export function presentJob(j: JobRow, projectSlug: string) {
     max_attempts: j.maxAttempts,
     lease_owner: j.leaseOwner,
     lease_expires_at: iso(j.leaseExpiresAt),
-    context: j.context,
+    // jsonb, typed unknown by drizzle; the column is an object (default {}), as the document says.
+    context: (j.context ?? {}) as Record<string, unknown>,
     warnings: j.warnings as string[],
     error: j.error,
     created_by: j.createdBy,

@@ -3,20 +3,16 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/platform/db.js';
-import { runnerCalls, selectAll } from '../support/execution.js';
+import { type RunnerCalls, selectAll, startRunnerWorld } from '../support/execution.js';
 import { accept, manifest, select, text, upload } from '../support/freshness.js';
-import { TestEnv, type OrgFixture } from '../support/harness.js';
+import { type TestEnv, type OrgFixture } from '../support/harness.js';
 
 let env: TestEnv;
 let org: OrgFixture;
-let r: ReturnType<typeof runnerCalls>;
+let r: RunnerCalls;
 let n = 0;
 
-beforeAll(async () => {
-  env = await TestEnv.start();
-  org = await env.createOrg();
-  r = runnerCalls(env, org.ownerToken);
-});
+beforeAll(async () => { ({ env, org, r } = await startRunnerWorld()); });
 afterAll(() => env.close());
 
 /** A project with `count` notes and one gate, and one single-item job per note. */

@@ -4,20 +4,16 @@
 // lease_lost) and none of the job's content.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnerCalls, selectAll } from '../support/execution.js';
+import { type RunnerCalls, runnerCalls, selectAll, startRunnerWorld } from '../support/execution.js';
 import { text, upload } from '../support/freshness.js';
-import { TestEnv, type OrgFixture, type Reply } from '../support/harness.js';
+import { type TestEnv, type OrgFixture, type Reply } from '../support/harness.js';
 
 let env: TestEnv;
 let org: OrgFixture;
-let r: ReturnType<typeof runnerCalls>;
+let r: RunnerCalls;
 let n = 0;
 
-beforeAll(async () => {
-  env = await TestEnv.start();
-  org = await env.createOrg();
-  r = runnerCalls(env, org.ownerToken);
-});
+beforeAll(async () => { ({ env, org, r } = await startRunnerWorld()); });
 afterAll(() => env.close());
 
 const MARKER = 'telemetry-only-the-holder-sees';

@@ -9,19 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIRST_LEASE_SECONDS } from '../../src/execution/claim.js';
 import { rowsOf } from '../../src/platform/db.js';
 import { text, upload } from '../support/freshness.js';
-import { runnerCalls, selectAll } from '../support/execution.js';
-import { TestEnv, type OrgFixture } from '../support/harness.js';
+import { type RunnerCalls, selectAll, startRunnerWorld } from '../support/execution.js';
+import { type TestEnv, type OrgFixture } from '../support/harness.js';
 
 let env: TestEnv;
 let org: OrgFixture;
-let r: ReturnType<typeof runnerCalls>;
+let r: RunnerCalls;
 let n = 0;
 
-beforeAll(async () => {
-  env = await TestEnv.start();
-  org = await env.createOrg();
-  r = runnerCalls(env, org.ownerToken);
-});
+beforeAll(async () => { ({ env, org, r } = await startRunnerWorld()); });
 afterAll(() => env.close());
 
 async function queued(jobs = 1) {

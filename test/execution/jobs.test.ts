@@ -2,19 +2,15 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/platform/db.js';
 import { accept, manifest, select, text, upload, type Text } from '../support/freshness.js';
-import { runnerCalls, selectAll } from '../support/execution.js';
-import { TestEnv, type OrgFixture } from '../support/harness.js';
+import { type RunnerCalls, runnerCalls, selectAll, startRunnerWorld } from '../support/execution.js';
+import { type TestEnv, type OrgFixture } from '../support/harness.js';
 
 let env: TestEnv;
 let org: OrgFixture;
-let r: ReturnType<typeof runnerCalls>;
+let r: RunnerCalls;
 let n = 0;
 
-beforeAll(async () => {
-  env = await TestEnv.start();
-  org = await env.createOrg();
-  r = runnerCalls(env, org.ownerToken);
-});
+beforeAll(async () => { ({ env, org, r } = await startRunnerWorld()); });
 afterAll(() => env.close());
 
 async function kb(notesCount = 3, gatesCount = 2) {

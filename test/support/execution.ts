@@ -1,5 +1,5 @@
 // Execution fixtures: a project with uploaded texts, and a runner's calls.
-import type { TestEnv } from './harness.js';
+import { TestEnv } from './harness.js';
 import { manifest, type Text } from './freshness.js';
 
 export function runnerCalls(env: TestEnv, token: string) {
@@ -17,3 +17,12 @@ export function runnerCalls(env: TestEnv, token: string) {
 }
 
 export const selectAll = (notes: Text[], gates: Text[]) => ({ notes: manifest(notes), gates: manifest(gates) });
+
+export type RunnerCalls = ReturnType<typeof runnerCalls>;
+
+/** The world most execution tests start from: an app, an org, and its owner's runner calls. */
+export async function startRunnerWorld() {
+  const env = await TestEnv.start();
+  const org = await env.createOrg();
+  return { env, org, r: runnerCalls(env, org.ownerToken) };
+}

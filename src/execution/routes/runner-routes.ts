@@ -59,7 +59,7 @@ export const runnerRoutes = createRouter()
     return c.json(await extendLease(tenantContext(c, 'jobs:run'), c.req.valid('param').job, body.lease_id, body.lease_seconds), 200);
   })
   .openapi(releaseRoute, async (c) => {
-    return c.json(await releaseJob(tenantContext(c, 'jobs:run'), c.req.valid('param').job, c.req.valid('json').lease_id) as never, 200);
+    return c.json(await releaseJob(tenantContext(c, 'jobs:run'), c.req.valid('param').job, c.req.valid('json').lease_id), 200);
   })
   .openapi(resultRoute, async (c) => {
     const { job, item } = c.req.valid('param');
